@@ -1,0 +1,99 @@
+"""`ledger flag …`: report a message, then confirm it (a violation and a warning) or
+dismiss it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.main import Session, at_option, pass_session
+from ledger.categories import CATEGORIES
+from projections import cases
+
+
+@click.group()
+def flag() -> None:
+    """Flag a message that may break a rule; an admin confirms or dismisses it.
+
+    \b
+    Example:
+      ledger --actor wx_wang flag raise g9 wx_li --category risky_link --message m-778
+      ledger --actor admin1 flag confirm 3f2a9c1e
+    """
+
+
+@flag.command("raise")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--category", required=True, metavar="KEY",
+              help=f"one of {', '.join(CATEGORIES)}")
+@click.option("--message", metavar="REF", help="which message (an id or link)")
+@click.option("--excerpt", help="the words that break the rule")
+@at_option
+@pass_session
+def raise_(session: Session, group_id: str, member_id: str, category: str,
+           message: str | None, excerpt: str | None, at: datetime | None) -> None:
+    """Flag a member's message (any current member, the owner or an admin).
+
+    Prints the flag's id on the last line.
+
+    \b
+    Example:
+      ledger --actor wx_wang flag raise g9 wx_li --category risky_link \\
+          --message m-778 --excerpt "砍一刀 http://…"
+    """
+    actor = session.actor("raise a flag")
+    flag_id = session.ledger().raise_flag(actor=actor, group=group_id, member=member_id,
+                                          category=category, message=message, excerpt=excerpt,
+                                          at=at)
+    click.echo(f"Flagged {message or 'a message'} of {member_id} in {group_id} as {category} "
+               f"({CATEGORIES[category][0]}).")
+    click.echo(flag_id)
+
+
+@flag.command("confirm")
+@click.argument("flag_ref", metavar="FLAG")
+@click.option("--note", help="what the reviewer found")
+@at_option
+@pass_session
+def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | None) -> None:
+    """Confirm a flag: it becomes a violation and a warning (the owner or an admin).
+
+    FLAG is the id `flag raise` printed, or a unique prefix of it. Prints the warning's
+    id on the last line.
+
+    \b
+    Example:
+      ledger --actor admin1 flag confirm 3f2a9c1e
+    """
+    actor = session.actor("confirm a flag")
+    ledger = session.ledger()
+    case = cases.resolve(ledger, flag_ref, kinds=("flag",), what="flag")
+    warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
+                                     flag_id=case.case_id, note=note, at=at)
+    standing = ledger.standing(case.group, case.member)
+    click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
+               f"({standing.live_strikes} of {standing.strike_limit} strikes, {standing.status}).")
+    click.echo(warning_id)
+
+
+@flag.command("dismiss")
+@click.argument("flag_ref", metavar="FLAG")
+@click.option("--reason", required=True, help="why the flag does not stand")
+@at_option
+@pass_session
+def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -> None:
+    """Dismiss a flag: no violation (the owner or an admin).
+
+    \b
+    Example:
+      ledger --actor admin1 flag dismiss 3f2a9c1e --reason "经核实属实，非谣言"
+    """
+    actor = session.actor("dismiss a flag")
+    ledger = session.ledger()
+    case = cases.resolve(ledger, flag_ref, kinds=("flag",), what="flag")
+    ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
+                        flag_id=case.case_id, reason=reason, at=at)
+    click.echo(f"Dismissed flag {case.case_id[:8]} against {case.member} in {case.group}.")

@@ -1,0 +1,84 @@
+"""Rows out: a table for people (aligned by display width, so Chinese lines up), or exact
+JSON, JSON lines or CSV for machines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+import orjson
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="table for people; json, jsonl or csv for machines",
+    )(function)
+
+
+def display_width(text: str) -> int:
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("\n", " ")
+
+
+def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
+              for i, c in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        padded = [v + " " * (w - display_width(v)) for v, w in zip(values, widths)]
+        return "  ".join(padded).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
+    """Rows in the chosen format; the JSON forms keep every key of every row."""
+    if fmt == "json":
+        return orjson.dumps(list(rows), option=orjson.OPT_INDENT_2).decode()
+    if fmt == "jsonl":
+        return "\n".join(orjson.dumps(row).decode() for row in rows)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows([{c: _csv_value(row.get(c)) for c in columns} for row in rows])
+        return buffer.getvalue().rstrip("\n")
+    if not rows:
+        return "(no rows)"
+    return render_table(rows, columns)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
+    text = render(rows, columns, fmt)
+    if text:
+        click.echo(text)

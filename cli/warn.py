@@ -1,0 +1,38 @@
+"""`ledger warn`: a warning issued directly by an admin, one strike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.main import Session, at_option, pass_session
+from ledger.categories import CATEGORIES
+
+
+@click.command("warn")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--category", required=True, metavar="KEY",
+              help=f"one of {', '.join(CATEGORIES)}")
+@click.option("--reason", help="what they did, in the group's words")
+@at_option
+@pass_session
+def warn(session: Session, group_id: str, member_id: str, category: str, reason: str | None,
+         at: datetime | None) -> None:
+    """Warn a member: one strike under the group's rules (the owner or an admin).
+
+    Prints the warning's id on the last line.
+
+    \b
+    Example:
+      ledger --actor admin1 warn g9 wx_li --category flooding --reason "刷屏 40 条"
+    """
+    actor = session.actor("warn a member")
+    ledger = session.ledger()
+    warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
+                             reason=reason, at=at)
+    standing = ledger.standing(group_id, member_id)
+    click.echo(f"Warned {member_id} in {group_id} for {category} ({CATEGORIES[category][0]}): "
+               f"{standing.live_strikes} of {standing.strike_limit} strikes, {standing.status}.")
+    click.echo(warning_id)

@@ -1,0 +1,41 @@
+"""Time as the ledger sees it: aware datetimes, parsed from what people type."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ledger.errors import FutureTime, InvalidInput
+
+
+def now() -> datetime:
+    """The current time in this machine's local zone, with its offset."""
+    return datetime.now(timezone.utc).astimezone()
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time; a time without an offset is taken in the local zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a time: write it as ISO 8601, "
+            "e.g. 2026-11-25T09:30 or 2026-11-25T09:30+08:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment
+
+
+def check_not_future(moment: datetime, current: datetime, *, what: str = "occurred-at") -> None:
+    if moment > current:
+        raise FutureTime(
+            f"{what} {format_time(moment)} is in the future (now {format_time(current)}): "
+            "give a time that has already happened"
+        )
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 to the second when the seconds are whole, keeping the recorded offset."""
+    if moment.microsecond:
+        return moment.isoformat()
+    return moment.isoformat(timespec="seconds")

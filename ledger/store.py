@@ -1,0 +1,138 @@
+"""Where a ledger lives, chosen by a URL: an SQLite file (the default) or PostgreSQL.
+
+    ledger.db, ./data/g.db            an SQLite file, relative to the working directory
+    sqlite:///data/g.db               the same, as a URL (three slashes: relative path)
+    sqlite:////var/lib/ledger/g.db    an absolute path (four slashes)
+    postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?schema=NAME]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.utils import get_topic
+
+from ledger.errors import StoreError
+from ledger.persistence import OrjsonTranscoder, PydanticMapper
+
+DEFAULT_STORE = "ledger.db"
+
+_COMMON_ENV = {
+    "MAPPER_TOPIC": get_topic(PydanticMapper),
+    "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+}
+
+
+@dataclass(frozen=True)
+class Store:
+    url: str
+    kind: Literal["sqlite", "postgres"]
+    path: Path | None = None
+    postgres: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        if self.kind == "sqlite":
+            assert self.path is not None
+            return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.path), "SQLITE_LOCK_TIMEOUT": "30"}
+        return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.postgres", **self.postgres}
+
+    def exists(self) -> bool:
+        """Whether there is a ledger here already (a PostgreSQL store always may be)."""
+        return self.kind == "postgres" or (self.path is not None and self.path.exists())
+
+    def prepare(self) -> None:
+        """Make sure the store can be opened: a PostgreSQL server answers and has the
+        schema (created if missing). An SQLite file is created when first opened.
+        """
+        if self.kind != "postgres":
+            return
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError("PostgreSQL support is not installed: "
+                             "pip install 'compliance-ledger[postgres]'") from None
+        pg = self.postgres
+        try:
+            with psycopg.connect(host=pg["POSTGRES_HOST"], port=int(pg["POSTGRES_PORT"]),
+                                 dbname=pg["POSTGRES_DBNAME"], user=pg["POSTGRES_USER"],
+                                 password=pg["POSTGRES_PASSWORD"] or None,
+                                 connect_timeout=5, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{pg["POSTGRES_SCHEMA"]}"')
+        except psycopg.Error as error:
+            first = (str(error).strip().splitlines() or ["no answer"])[0]
+            raise StoreError(f"cannot open {self.describe()}: {first}: check the URL and "
+                             "that the server is running") from None
+
+    def describe(self) -> str:
+        if self.kind == "sqlite":
+            return str(self.path)
+        pg = self.postgres
+        return (f"postgresql://{pg['POSTGRES_USER']}@{pg['POSTGRES_HOST']}:{pg['POSTGRES_PORT']}"
+                f"/{pg['POSTGRES_DBNAME']} (schema {pg['POSTGRES_SCHEMA']})")
+
+
+def parse_store(text: str | None) -> Store:
+    text = (text or DEFAULT_STORE).strip()
+    if "://" not in text:
+        return _sqlite(text, text)
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///rel.db -> "rel.db"; sqlite:////abs.db -> "/abs.db"
+        return _sqlite(text, unquote(text.split("://", 1)[1][1:]))
+    if scheme in ("postgresql", "postgres"):
+        return _postgres(text, parts)
+    raise StoreError(
+        f"store URL scheme {parts.scheme!r} is not supported: use a file path, "
+        "sqlite:///PATH or postgresql://USER@HOST/DBNAME"
+    )
+
+
+def _sqlite(url: str, raw_path: str) -> Store:
+    if not raw_path:
+        raise StoreError(f"store {url!r} names no file: give a path such as ledger.db")
+    path = Path(raw_path).expanduser()
+    if path.exists() and path.is_dir():
+        raise StoreError(f"store {str(path)!r} is a directory: give a file path such as "
+                         f"{path / DEFAULT_STORE}")
+    if not path.parent.exists():
+        raise StoreError(f"directory {str(path.parent)!r} of store {str(path)!r} does not "
+                         "exist: create it first or choose another --store")
+    return Store(url=url, kind="sqlite", path=path)
+
+
+def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise StoreError(f"store {url!r} names no database: write postgresql://USER@HOST/DBNAME")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise StoreError(f"store {url!r} has a port that is not a number") from None
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"schema"}
+    if unknown:
+        raise StoreError(f"store {url!r} has unknown option(s) {', '.join(sorted(unknown))}: "
+                         "only ?schema=NAME is understood")
+    schema = query.get("schema", ["public"])[0]
+    if not schema.replace("_", "").isalnum() or not schema.isascii():
+        raise StoreError(f"schema {schema!r} must be letters, digits and underscores")
+    return Store(
+        url=url,
+        kind="postgres",
+        postgres={
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(port),
+            "POSTGRES_USER": unquote(parts.username or os.environ.get("USER", "postgres")),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        },
+    )
