@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from eventsourcing.persistence import PersistenceError
 
 from ledger import __version__
 from ledger.application import Ledger
@@ -91,11 +92,15 @@ class LedgerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LedgerError as error:
+        except (LedgerError, PersistenceError) as error:
             session = ctx.find_object(Session)
             if session is not None:
                 session.discard_new_store()
-            raise click.ClickException(str(error)) from None
+            if isinstance(error, LedgerError):
+                raise click.ClickException(str(error)) from None
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise click.ClickException(f"the store failed ({first}): nothing more was saved; "
+                                       "check that it is reachable and try again") from None
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,12 +11,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
 from ledger.aggregates import Group, Membership, group_id, membership_id
 from ledger.clock import check_not_future, now
-from ledger.errors import GroupExists, InvalidInput, NotFound, StoreError
+from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
 from ledger.store import Store
 from ledger.timeline import MembershipState, in_order
@@ -58,6 +58,14 @@ class Ledger(Application[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.
         return Environment(name, self.store.env)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        try:
+            return super().save(*objs, **kwargs)
+        except RecordConflictError:
+            raise ConcurrentUpdate("someone else recorded to the same group or member at the "
+                                   "same moment, and nothing of this command was saved: "
+                                   "run it again") from None
 
     # The group --------------------------------------------------------------------------
 

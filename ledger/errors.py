@@ -4,7 +4,8 @@
     ├── InvalidInput                 a value given to a command is malformed or out of range
     │   ├── FutureTime               an occurred-at later than now
     │   └── UnknownCategory          a violation category the group's rules do not know
-    ├── StoreError                   the store URL cannot be used
+    ├── StoreError                   the store cannot be opened or used
+    ├── ConcurrentUpdate             someone else recorded to the same record at the same time
     ├── NotPermitted                 the actor's role does not allow the command
     ├── NotFound                     a group, member, flag or sanction that is not in the ledger
     │   └── AmbiguousId              a short id that matches more than one record
@@ -40,6 +41,10 @@ class UnknownCategory(InvalidInput):
 
 
 class StoreError(LedgerError):
+    pass
+
+
+class ConcurrentUpdate(LedgerError):
     pass
 
 
