@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 from cli.main import Session, at_option, pass_session
+from cli.output import emit, format_option
 from ledger.categories import CATEGORIES
 from projections import cases
 
@@ -97,3 +98,25 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
     ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
                         flag_id=case.case_id, reason=reason, at=at)
     click.echo(f"Dismissed flag {case.case_id[:8]} against {case.member} in {case.group}.")
+
+
+@flag.command("list")
+@click.option("--group", "group_id", metavar="GROUP", help="only this group")
+@click.option("--member", "member_id", metavar="MEMBER", help="only flags against this member")
+@click.option("--state", type=click.Choice(["open", "confirmed", "dismissed"]),
+              help="only flags in this state")
+@format_option
+@pass_session
+def list_(session: Session, group_id: str | None, member_id: str | None, state: str | None,
+          fmt: str) -> None:
+    """List flags in the order they were raised: what awaits a decision, and what was
+    decided. The table shows 8 digits of each id; the other formats show it whole.
+
+    \b
+    Example:
+      ledger flag list --group g9 --state open
+    """
+    rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state)
+    if fmt == "table":
+        rows = [{**row, "flag": row["flag"][:8]} for row in rows]
+    emit(rows, cases.FLAG_FIELDS, fmt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -11,6 +12,7 @@ from cli.output import emit, format_option
 from ledger.clock import format_time
 from ledger.events import MembershipEvent
 
+_LONG_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic",
                 "actor", "occurred_at"}
 COLUMNS = ("occurred_at", "recorded_at", "event", "actor", "details")
@@ -45,6 +47,7 @@ def history(session: Session, group_id: str, member_id: str, fmt: str) -> None:
         for row, event in zip(rows, events):
             row["occurred_at"] = event.occurred_at.isoformat(timespec="seconds")
             row["recorded_at"] = event.recorded_at.isoformat(timespec="seconds")
+            row["details"] = _LONG_ID.sub(lambda m: m.group(0)[:8], row["details"])
     else:
         rows = [{k: v for k, v in row.items() if k != "details"} for row in rows]
     emit(rows, COLUMNS if fmt == "table" else _csv_columns(rows), fmt)

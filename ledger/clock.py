@@ -39,3 +39,8 @@ def format_time(moment: datetime) -> str:
     if moment.microsecond:
         return moment.isoformat()
     return moment.isoformat(timespec="seconds")
+
+
+def utc_key(moment: datetime) -> str:
+    """A fixed-width UTC text that sorts in time order, whatever offset a time was given in."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

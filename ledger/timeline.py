@@ -133,9 +133,9 @@ def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEve
             if not seen_candidate or event is candidate:
                 raise
             raise TimelineConflict(
-                f"a fact at {format_time(candidate.occurred_at)} cannot be placed before "
-                f"{type(event).__name__} at {format_time(event.occurred_at)}, "
-                f"which is already recorded ({error}): record it with a later --at"
+                f"a fact dated {format_time(candidate.occurred_at)} contradicts the "
+                f"{type(event).__name__} already recorded at {format_time(event.occurred_at)} "
+                f"({str(error).split(': ')[0]}): give a later --at, or check the date"
             ) from None
         seen_candidate = seen_candidate or event is candidate
 

@@ -8,10 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.clock import format_time
+from ledger.clock import format_time, utc_key
 from ledger.errors import AmbiguousId, InvalidInput, NotFound
-from ledger.events import LedgerEvent, MemberRemoved, MessageFlagged, WarningIssued
-from projections.base import Cursor, Db, View, select
+from ledger.events import (
+    FlagConfirmed,
+    FlagDismissed,
+    LedgerEvent,
+    MemberRemoved,
+    MessageFlagged,
+    WarningIssued,
+)
+from projections.base import Cursor, Db, View, filters, select
 
 MIN_PREFIX = 4
 
@@ -26,31 +33,44 @@ class Case:
 
 class CasesView(View):
     name = "cases"
-    version = 1
+    version = 2
     tables = {
         "view_cases": (
             "case_id TEXT PRIMARY KEY, kind TEXT NOT NULL, grp TEXT NOT NULL, "
-            "member TEXT NOT NULL, category TEXT, actor TEXT NOT NULL, occurred_at TEXT NOT NULL"
+            "member TEXT NOT NULL, category TEXT, actor TEXT NOT NULL, "
+            "occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL, state TEXT NOT NULL, "
+            "message TEXT, excerpt TEXT"
         )
     }
 
     def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        rows = []
+        # Events are applied one by one, in log order: a flag's decision may sit in the
+        # same batch as the flag.
         for event in events:
             if isinstance(event, MessageFlagged):
-                rows.append((event.flag_id, "flag", event, event.category))
+                self._insert(db, cursor, event.flag_id, "flag", event, event.category,
+                             event.message, event.excerpt)
             elif isinstance(event, WarningIssued):
-                rows.append((event.sanction_id, "warning", event, event.category))
+                self._insert(db, cursor, event.sanction_id, "warning", event, event.category,
+                             None, None)
             elif isinstance(event, MemberRemoved):
                 kind = "temporary removal" if event.temporary else "removal"
-                rows.append((event.sanction_id, kind, event, None))
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_cases')} "
-            "(case_id, kind, grp, member, category, actor, occurred_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
-            [(case_id, kind, e.group, e.member, category, e.actor, format_time(e.occurred_at))
-             for case_id, kind, e, category in rows],
-        )
+                self._insert(db, cursor, event.sanction_id, kind, event, None, None, None)
+            elif isinstance(event, (FlagConfirmed, FlagDismissed)):
+                state = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
+                cursor.execute(f"UPDATE {db.table('view_cases')} SET state=? WHERE case_id=?",
+                               (state, event.flag_id))
+
+    @staticmethod
+    def _insert(db: Db, cursor: Cursor, case_id: str, kind: str, event: Any,
+                category: str | None, message: str | None, excerpt: str | None) -> None:
+        cursor.execute(
+            f"INSERT INTO {db.table('view_cases')} (case_id, kind, grp, member, category, "
+            "actor, occurred_at, occurred_utc, state, message, excerpt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
+            (case_id, kind, event.group, event.member, category, event.actor,
+             format_time(event.occurred_at), utc_key(event.occurred_at), "open" if kind == "flag" else "recorded",
+             message, excerpt))
 
 
 VIEW = CasesView()
@@ -74,3 +94,20 @@ def resolve(ledger: Any, prefix: str, *, kinds: tuple[str, ...], what: str) -> C
         raise AmbiguousId(f"{what} id {cleaned} is ambiguous ({ids}…): give more digits")
     row = rows[0]
     return Case(row["case_id"], row["kind"], row["grp"], row["member"])
+
+
+FLAG_FIELDS = ("flag", "group", "member", "category", "raised_by", "raised_at", "state",
+               "message", "excerpt")
+
+
+def flags(ledger: Any, *, group: str | None = None, member: str | None = None,
+          state: str | None = None) -> list[dict[str, Any]]:
+    """Flags in the order they were raised, with their state: open, confirmed, dismissed."""
+    where, params = filters(group=group, member=member, state=state, kind="flag")
+    rows = select(ledger, VIEW,
+                  "SELECT case_id, grp, member, category, actor, occurred_at, state, message, "
+                  f"excerpt FROM {{t}}{where} ORDER BY occurred_utc, case_id", params)
+    return [{"flag": r["case_id"], "group": r["grp"], "member": r["member"],
+             "category": r["category"], "raised_by": r["actor"], "raised_at": r["occurred_at"],
+             "state": r["state"], "message": r["message"], "excerpt": r["excerpt"]}
+            for r in rows]

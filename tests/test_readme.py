@@ -1,0 +1,103 @@
+"""The README's examples are real: every ```console block is run, command by command, in
+a fresh directory, and what each command prints must be what the README shows.
+
+Two things differ from run to run and are compared by shape only: ids (32 hex digits, or
+an 8-digit prefix) and recording times (the library stamps them in UTC, `+00:00`; every
+time the README gives with --at carries +08:00).
+
+Rewrite the README's outputs from a real run with:  python -m tests.test_readme --update
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+MARK = "@@ledger-readme-step@@"
+
+_ID = re.compile(r"\b[0-9a-f]{32}\b")
+_SHORT_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{8}\b")
+_RECORDED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+
+@dataclass
+class Step:
+    command: str
+    output: str
+    line: int  # where the command stands in the README
+
+
+def console_steps(text: str) -> list[Step]:
+    steps: list[Step] = []
+    in_block = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == "```console":
+            in_block = True
+            continue
+        if in_block and line.strip() == "```":
+            in_block = False
+            continue
+        if not in_block:
+            continue
+        if line.startswith("$ "):
+            steps.append(Step(line[2:], "", number))
+        elif steps and steps[-1].command.endswith("\\") and not steps[-1].output:
+            steps[-1].command += "\n" + line
+        elif steps:
+            steps[-1].output += line + "\n"
+    return steps
+
+
+def normalise(text: str) -> str:
+    text = _ID.sub("<id>", text)
+    text = _SHORT_ID.sub("<id8>", text)
+    return _RECORDED.sub("<recorded-at>", text).rstrip("\n")
+
+
+def run_steps(steps: list[Step]) -> list[str]:
+    script = "\n".join(f"{step.command} 2>&1\necho {MARK}" for step in steps)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", TZ="UTC", COLUMNS="100")
+    with tempfile.TemporaryDirectory() as workdir:
+        done = subprocess.run(["bash", "-c", script], cwd=workdir, env=env, text=True,
+                              capture_output=True, timeout=300)
+    outputs = done.stdout.split(MARK + "\n")
+    return [output for output in outputs[: len(steps)]]
+
+
+def test_every_readme_example_prints_what_the_readme_shows() -> None:
+    steps = console_steps(README.read_text(encoding="utf-8"))
+    assert len(steps) >= 10, "the README should show every command with real output"
+
+    outputs = run_steps(steps)
+
+    for step, actual in zip(steps, outputs):
+        assert normalise(actual) == normalise(step.output), (
+            f"README line {step.line}: `{step.command}` printed:\n{actual}")
+
+
+def update() -> None:
+    text = README.read_text(encoding="utf-8")
+    steps = console_steps(text)
+    outputs = run_steps(steps)
+    lines = text.splitlines()
+    # Replace each step's output lines, from the last step up so line numbers hold.
+    for step, actual in reversed(list(zip(steps, outputs))):
+        start = step.line + step.command.count("\n")
+        old_count = len(step.output.splitlines())
+        lines[start:start + old_count] = actual.rstrip("\n").splitlines()
+    README.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--update"]:
+        update()
+    else:
+        sys.exit("usage: python -m tests.test_readme --update")
