@@ -8,9 +8,8 @@ from datetime import datetime
 
 import click
 
-from cli.main import Session, at_option, pass_session
+from cli.main import Session, at_option, describe_standing, pass_session, time_option
 from cli.output import emit, format_option
-from ledger.categories import CATEGORIES
 from projections import cases
 
 
@@ -29,13 +28,15 @@ def flag() -> None:
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help=f"one of {', '.join(CATEGORIES)}")
+              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
 @click.option("--message", metavar="REF", help="which message (an id or link)")
 @click.option("--excerpt", help="the words that break the rule")
+@time_option("--message-at", "when the message was posted (needed for posting-window flags)")
 @at_option
 @pass_session
 def raise_(session: Session, group_id: str, member_id: str, category: str,
-           message: str | None, excerpt: str | None, at: datetime | None) -> None:
+           message: str | None, excerpt: str | None, message_at: datetime | None,
+           at: datetime | None) -> None:
     """Flag a member's message (any current member, the owner or an admin).
 
     Prints the flag's id on the last line.
@@ -44,13 +45,17 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
     Example:
       ledger --actor wx_wang flag raise g9 wx_li --category risky_link \\
           --message m-778 --excerpt "砍一刀 http://…"
+      ledger --actor wx_zhu flag raise mf wx_tang --category off_hours \\
+          --message-at 2026-11-24T15:10+08:00
     """
     actor = session.actor("raise a flag")
-    flag_id = session.ledger().raise_flag(actor=actor, group=group_id, member=member_id,
-                                          category=category, message=message, excerpt=excerpt,
-                                          at=at)
+    ledger = session.ledger()
+    flag_id = ledger.raise_flag(actor=actor, group=group_id, member=member_id,
+                                category=category, message=message, excerpt=excerpt,
+                                message_at=message_at, at=at)
+    label = ledger.rules(group_id, as_of=message_at or at).rulebook.category(category).zh
     click.echo(f"Flagged {message or 'a message'} of {member_id} in {group_id} as {category} "
-               f"({CATEGORIES[category][0]}).")
+               f"({label}).")
     click.echo(flag_id)
 
 
@@ -74,9 +79,8 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     case = cases.resolve(ledger, flag_ref, kinds=("flag",), what="flag")
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
-    standing = ledger.standing(case.group, case.member)
     click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
-               f"({standing.live_strikes} of {standing.strike_limit} strikes, {standing.status}).")
+               f"({describe_standing(ledger.standing(case.group, case.member, as_of=at))}).")
     click.echo(warning_id)
 
 

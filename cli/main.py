@@ -18,6 +18,7 @@ from ledger.application import Ledger
 from ledger.clock import parse_time
 from ledger.errors import InvalidInput, LedgerError, StoreError
 from ledger.store import Store, parse_store
+from ledger.timeline import MembershipState
 
 
 class Session:
@@ -74,6 +75,11 @@ def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def time_option(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An ISO 8601 time option other than --at (e.g. --message-at, --effective)."""
+    return click.option(name, metavar="TIME", callback=_parse_at, help=help)
+
+
 def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -84,6 +90,11 @@ def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 pass_session = click.make_pass_decorator(Session)
+
+
+def describe_standing(state: MembershipState) -> str:
+    """`2 of 3 strikes, warned` — what a sanction left the member with."""
+    return f"{state.live_strikes} of {state.strike_limit} strikes, {state.status}"
 
 
 class LedgerGroup(click.Group):
@@ -129,11 +140,13 @@ def cli(ctx: click.Context, store: str | None, actor: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import demo, flag, group, history, member, project, warn
+    from cli import demo, flag, group, history, member, project, rulebook, task, warn
 
     cli.add_command(group.group)
     cli.add_command(member.member)
     cli.add_command(flag.flag)
+    cli.add_command(task.task)
+    cli.add_command(rulebook.rulebook)
     cli.add_command(warn.warn)
     cli.add_command(history.history)
     cli.add_command(project.project)

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from cli.main import Session, at_option, pass_session
+from ledger.timeline import MembershipState
 
 
 @click.group()
@@ -26,21 +27,36 @@ def member() -> None:
 @click.option("--nickname", required=True, help="the nickname shown in the group")
 @click.option("--invited-by", metavar="MEMBER", help="who invited them")
 @click.option("--verified-by", metavar="MEMBER", help="who verified their identity")
+@click.option("--relation", metavar="KIND",
+              help="how they belong, as the rulebook names it (e.g. owner, family, tenant)")
+@click.option("--exemption", metavar="KEY",
+              help="a nickname exemption of the rulebook (e.g. executive)")
 @at_option
 @pass_session
 def admit(session: Session, group_id: str, member_id: str, nickname: str,
-          invited_by: str | None, verified_by: str | None, at: datetime | None) -> None:
-    """Admit a member to a group (the owner or an admin).
+          invited_by: str | None, verified_by: str | None, relation: str | None,
+          exemption: str | None, at: datetime | None) -> None:
+    """Admit a member to a group (the owner or an admin), under the rulebook's admission
+    requirements. A nickname that breaks the rulebook's pattern is admitted, and the
+    standing says so.
 
     \b
     Example:
       ledger --actor admin1 member admit g9 wx_li --nickname "李x明" \\
-          --invited-by wx_wang --verified-by admin1
+          --invited-by wx_wang --verified-by admin1 --relation owner
     """
     actor = session.actor("admit a member")
-    session.ledger().admit(actor=actor, group=group_id, member=member_id, nickname=nickname,
-                           invited_by=invited_by, verified_by=verified_by, at=at)
-    click.echo(f"Admitted {member_id} to {group_id} as {nickname}.")
+    state = session.ledger().admit(actor=actor, group=group_id, member=member_id,
+                                   nickname=nickname, invited_by=invited_by,
+                                   verified_by=verified_by, relation=relation,
+                                   exemption=exemption, at=at)
+    click.echo(f"Admitted {member_id} to {group_id} as {nickname}.{_nickname_note(state)}")
+
+
+def _nickname_note(state: MembershipState) -> str:
+    if state.nickname_ok is False:
+        return " The nickname does not follow the group's pattern: remind them to fix it."
+    return ""
 
 
 @member.command("rename")
@@ -58,9 +74,31 @@ def rename(session: Session, group_id: str, member_id: str, nickname: str,
       ledger --actor admin1 member rename g9 wx_li "g9#1001@李x明"
     """
     actor = session.actor("rename a member")
-    old = session.ledger().rename(actor=actor, group=group_id, member=member_id,
-                                  nickname=nickname, at=at)
-    click.echo(f"Renamed {member_id} in {group_id}: {old} → {nickname}.")
+    ledger = session.ledger()
+    old = ledger.rename(actor=actor, group=group_id, member=member_id, nickname=nickname, at=at)
+    state = ledger.standing(group_id, member_id, as_of=at)
+    click.echo(f"Renamed {member_id} in {group_id}: {old} → {nickname}.{_nickname_note(state)}")
+
+
+@member.command("remind")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@at_option
+@pass_session
+def remind(session: Session, group_id: str, member_id: str, at: datetime | None) -> None:
+    """Remind a member to fix a nickname that breaks the rulebook's pattern (the owner or
+    an admin). After the rulebook's number of ignored reminders the member is removal_due.
+
+    \b
+    Example:
+      ledger --actor admin1 member remind g9 wx_li
+    """
+    actor = session.actor("remind a member")
+    ledger = session.ledger()
+    count = ledger.remind(actor=actor, group=group_id, member=member_id, at=at)
+    state = ledger.standing(group_id, member_id, as_of=at)
+    click.echo(f"Reminded {member_id} in {group_id} to fix the nickname {state.nickname!r} "
+               f"(reminder {count} of {state.reminders_before_removal}; {state.status}).")
 
 
 @member.command("remove")
@@ -112,16 +150,26 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--note", help="anything said on leaving")
+@click.option("--violation", metavar="CATEGORY",
+              help="record the departure as a violation of this category, with a strike "
+                   "(R1: quitting on purpose); the owner or an admin")
 @at_option
 @pass_session
 def leave(session: Session, group_id: str, member_id: str, note: str | None,
-          at: datetime | None) -> None:
-    """Record that a member left (the member themselves, the owner or an admin).
+          violation: str | None, at: datetime | None) -> None:
+    """Record that a member left (the member themselves, the owner or an admin). With
+    --violation, the warning's id is printed on the last line.
 
     \b
     Example:
       ledger --actor wx_li member leave g9 wx_li --note "搬家了"
+      ledger --actor admin1 member leave sales 销售部-王五 --violation defiance --note "执意退群"
     """
     actor = session.actor("record a departure")
-    session.ledger().leave(actor=actor, group=group_id, member=member_id, note=note, at=at)
-    click.echo(f"{member_id} left {group_id}.")
+    warning_id = session.ledger().leave(actor=actor, group=group_id, member=member_id,
+                                        note=note, violation=violation, at=at)
+    if warning_id is None:
+        click.echo(f"{member_id} left {group_id}.")
+    else:
+        click.echo(f"{member_id} left {group_id}, warned for {violation}.")
+        click.echo(warning_id)

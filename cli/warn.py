@@ -6,15 +6,14 @@ from datetime import datetime
 
 import click
 
-from cli.main import Session, at_option, pass_session
-from ledger.categories import CATEGORIES
+from cli.main import Session, at_option, describe_standing, pass_session
 
 
 @click.command("warn")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help=f"one of {', '.join(CATEGORIES)}")
+              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
 @click.option("--reason", help="what they did, in the group's words")
 @at_option
 @pass_session
@@ -32,7 +31,6 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     ledger = session.ledger()
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
                              reason=reason, at=at)
-    standing = ledger.standing(group_id, member_id)
-    click.echo(f"Warned {member_id} in {group_id} for {category} ({CATEGORIES[category][0]}): "
-               f"{standing.live_strikes} of {standing.strike_limit} strikes, {standing.status}.")
+    click.echo(f"Warned {member_id} in {group_id} for {category}: "
+               f"{describe_standing(ledger.standing(group_id, member_id, as_of=at))}.")
     click.echo(warning_id)

@@ -8,20 +8,24 @@ events only when they pass.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4, uuid5
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.utils import get_topic
 
-from ledger.categories import check_category
-from ledger.errors import NotPermitted, RoleConflict
+from ledger.clock import format_time
+from ledger.errors import AdmissionRefused, InvalidInput, NotPermitted, RoleConflict, RuleBroken
 from ledger.events import (
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,
+    GroupReviewed,
     LedgerEvent,
     MemberAdmitted,
     MemberLeft,
@@ -29,17 +33,23 @@ from ledger.events import (
     MemberRemoved,
     MemberRenamed,
     MembershipEvent,
+    MembershipReviewed,
     MessageFlagged,
+    NicknameReminded,
+    RemovalCause,
     Role,
     RoleGranted,
     RoleRevoked,
+    RulebookAmended,
+    TaskAcknowledged,
+    TaskAssigned,
+    TaskMissed,
     WarningIssued,
 )
-from ledger.timeline import DEFAULT_STRIKE_LIMIT, MembershipState, check_insertable, replay
+from ledger.rulebook import Rulebook
+from ledger.timeline import MembershipState, check_insertable, replay
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")
-
-DEFAULT_RULEBOOK = "default"
 
 MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
 
@@ -53,8 +63,25 @@ def membership_id(group: str, member: str) -> UUID:
 
 
 def new_case_id() -> str:
-    """An id for a flag or a sanction; commands accept any unique prefix of it."""
+    """An id for a flag, sanction, task or review; commands accept any unique prefix."""
     return uuid4().hex
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    """One version of a group's rules and when it came into force."""
+
+    version: int
+    rulebook: Rulebook
+    source: str
+    effective_at: datetime
+    resolution: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.rulebook.name} v{self.version}"
+
+
+RulesAt = Callable[[datetime], RuleVersion]
 
 
 class Group(BaseAggregate[UUID]):
@@ -62,15 +89,78 @@ class Group(BaseAggregate[UUID]):
         self.key = ""
         self.name = ""
         self.owner = ""
-        self.rulebook = DEFAULT_RULEBOOK
+        self.registered_at: datetime | None = None
         self.roles: dict[str, set[str]] = {}
+        self.versions: list[RuleVersion] = []
 
     @classmethod
     def register(cls, *, actor: str, occurred_at: datetime, group: str, name: str,
-                 owner: str, rulebook: str = DEFAULT_RULEBOOK) -> Group:
+                 owner: str, rulebook: Rulebook, source: str) -> Group:
         return cls._create(GroupRegistered, id=group_id(group), actor=actor,
                            occurred_at=occurred_at, group=group, name=name, owner=owner,
-                           rulebook=rulebook)
+                           rulebook=rulebook, rulebook_source=source)
+
+    def rules_at(self, moment: datetime) -> RuleVersion:
+        """The version in force at `moment`: no amendment reaches back before its date."""
+        assert self.registered_at is not None
+        if moment < self.registered_at:
+            raise RuleBroken(f"{self.key} was registered at {format_time(self.registered_at)}: "
+                             f"no fact of it can happen at {format_time(moment)}")
+        in_force = [v for v in self.versions if v.effective_at <= moment]
+        return in_force[-1] if in_force else self.versions[0]
+
+    def amend(self, *, actor: str, occurred_at: datetime, rulebook: Rulebook, source: str,
+              resolution: str, effective_at: datetime) -> int:
+        self.check_owner(actor, "amend the rules")
+        latest = self.versions[-1]
+        if effective_at < latest.effective_at:
+            raise RuleBroken(f"version {latest.version} of {self.key}'s rules is in force from "
+                             f"{format_time(latest.effective_at)}: an amendment takes effect "
+                             "after it, never before (give a later --effective)")
+        version = latest.version + 1
+        self.trigger_event(RulebookAmended, actor=actor, occurred_at=occurred_at,
+                           group=self.key, version=version, rulebook=rulebook,
+                           rulebook_source=source, resolution=resolution,
+                           effective_at=effective_at)
+        return version
+
+    def review(self, *, actor: str, occurred_at: datetime, kept: tuple[str, ...],
+               removed: tuple[str, ...], reason: str) -> str:
+        self.check_moderator(actor, "review the membership")
+        both = set(kept) & set(removed)
+        if both:
+            raise InvalidInput(f"{', '.join(sorted(both))} cannot be both kept and removed")
+        if not kept and not removed:
+            raise InvalidInput("a review names who is kept (--keep) or removed (--remove)")
+        review_id = new_case_id()
+        self.trigger_event(GroupReviewed, actor=actor, occurred_at=occurred_at, group=self.key,
+                           review_id=review_id, kept=kept, removed=removed, reason=reason)
+        return review_id
+
+    def check_admission(self, rules: RuleVersion, *, relation: str | None,
+                        invited_by: str | None, verified_by: str | None,
+                        inviter_is_member: bool) -> None:
+        """The rulebook's admission requirements (R2: verified owners and family, no
+        tenants; R3: only admins bring people in).
+        """
+        admission = rules.rulebook.admission
+        book = rules.describe()
+        if relation is not None and admission.relations and relation not in (
+                *admission.relations, *admission.excluded_relations):
+            raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
+                               f"{', '.join(admission.relations)}")
+        if relation is not None and relation in admission.excluded_relations:
+            raise AdmissionRefused(f"{self.key}'s rules ({book}) exclude {relation} members: "
+                                   f"{admission.rule or 'not admitted'}")
+        if admission.verification_required and not verified_by:
+            raise AdmissionRefused(f"{self.key}'s rules ({book}) require identity "
+                                   "verification: give --verified-by")
+        if invited_by is not None:
+            roles = self.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
+            if not roles & set(admission.may_invite):
+                allowed = " or ".join(admission.may_invite)
+                raise AdmissionRefused(f"{invited_by} may not invite members to {self.key}: "
+                                       f"under {book} only {allowed} may invite")
 
     def roles_of(self, member: str) -> set[str]:
         return self.roles.get(member, set())
@@ -115,8 +205,18 @@ class Group(BaseAggregate[UUID]):
     @apply_event.register
     def _(self, event: GroupRegistered) -> None:
         self.key, self.name, self.owner = event.group, event.name, event.owner
-        self.rulebook = event.rulebook
+        self.registered_at = event.occurred_at
         self.roles = {event.owner: {"owner"}}
+        self.versions = [RuleVersion(1, event.rulebook, event.rulebook_source, event.occurred_at)]
+
+    @apply_event.register
+    def _(self, event: RulebookAmended) -> None:
+        self.versions.append(RuleVersion(event.version, event.rulebook, event.rulebook_source,
+                                         event.effective_at, event.resolution))
+
+    @apply_event.register
+    def _(self, event: GroupReviewed) -> None:
+        pass  # the review's effects are recorded on each membership
 
     @apply_event.register
     def _(self, event: RoleGranted) -> None:
@@ -158,72 +258,173 @@ class Membership(BaseAggregate[UUID]):
 
     @classmethod
     def admit_first(cls, *, actor: str, occurred_at: datetime, group: str, member: str,
-                    nickname: str, invited_by: str | None = None,
-                    verified_by: str | None = None) -> Membership:
+                    rules: RuleVersion, nickname: str, invited_by: str | None = None,
+                    verified_by: str | None = None, relation: str | None = None,
+                    exemption: str | None = None) -> Membership:
         return cls._create(MemberAdmitted, id=membership_id(group, member), actor=actor,
                            occurred_at=occurred_at, group=group, member=member,
-                           nickname=nickname, invited_by=invited_by, verified_by=verified_by)
+                           **_admission(rules, nickname, invited_by, verified_by, relation,
+                                        exemption))
 
-    def admit(self, *, actor: str, occurred_at: datetime, nickname: str,
-              invited_by: str | None = None, verified_by: str | None = None) -> None:
+    def admit(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, nickname: str,
+              invited_by: str | None = None, verified_by: str | None = None,
+              relation: str | None = None, exemption: str | None = None) -> None:
         self._record(MemberAdmitted, actor, occurred_at, originator_topic=get_topic(Membership),
-                     nickname=nickname, invited_by=invited_by, verified_by=verified_by)
+                     **_admission(rules, nickname, invited_by, verified_by, relation, exemption))
 
-    def rename(self, *, actor: str, occurred_at: datetime, nickname: str) -> str:
+    def rename(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
+               nickname: str) -> str:
         """Returns the nickname the member had at that time."""
-        old = self._nickname_at(occurred_at)
-        self._record(MemberRenamed, actor, occurred_at, old_nickname=old, new_nickname=nickname)
+        old = self._state_before(occurred_at).nickname
+        exemption = self._exemption()
+        ok, described = _nickname_check(rules, nickname, exemption)
+        self._record(MemberRenamed, actor, occurred_at, **_judged(rules), old_nickname=old,
+                     new_nickname=nickname, nickname_ok=ok, nickname_rule=described)
         return old
 
-    def flag(self, *, actor: str, occurred_at: datetime, category: str,
-             message: str | None = None, excerpt: str | None = None) -> str:
-        check_category(category)
+    def remind(self, *, actor: str, occurred_at: datetime, rules: RuleVersion) -> int:
+        """Returns how many reminders the member has had, this one included."""
+        nickname_rule = rules.rulebook.nickname
+        if nickname_rule is None:
+            raise RuleBroken(f"{self.group}'s rules ({rules.describe()}) set no nickname "
+                             "pattern: there is nothing to remind")
+        reminder = self._state_before(occurred_at).reminders + 1
+        self._record(NicknameReminded, actor, occurred_at, **_judged(rules), reminder=reminder,
+                     reminders_before_removal=nickname_rule.reminders_before_removal,
+                     nickname_rule=nickname_rule.description)
+        return reminder
+
+    def flag(self, *, actor: str, occurred_at: datetime, rules_at: RulesAt, category: str,
+             message: str | None = None, excerpt: str | None = None,
+             message_at: datetime | None = None) -> str:
+        violation_at = message_at or occurred_at
+        if message_at is not None and message_at > occurred_at:
+            raise InvalidInput(f"--message-at {format_time(message_at)} is after the flag "
+                               f"({format_time(occurred_at)}): a message is flagged after it "
+                               "was posted")
+        rules = rules_at(violation_at)
+        rules.rulebook.category(category)
+        _check_posting_window(rules, category, message_at)
         flag_id = new_case_id()
-        self._record(MessageFlagged, actor, occurred_at, flag_id=flag_id, category=category,
-                     message=message, excerpt=excerpt)
+        self._record(MessageFlagged, actor, occurred_at, **_judged(rules), flag_id=flag_id,
+                     category=category, message=message, excerpt=excerpt, message_at=message_at)
         return flag_id
 
-    def confirm_flag(self, *, actor: str, occurred_at: datetime, flag_id: str,
-                     note: str | None = None) -> str:
-        """A confirmed flag is a violation: it is recorded with the warning it earns."""
+    def confirm_flag(self, *, actor: str, occurred_at: datetime, rules_at: RulesAt,
+                     flag_id: str, note: str | None = None) -> str:
+        """A confirmed flag is a violation: it is recorded with the warning it earns,
+        judged by the rules in force when the message was posted.
+        """
         self._record(FlagConfirmed, actor, occurred_at, flag_id=flag_id, note=note)
-        category = self.state.flags[flag_id].category
-        return self._strike(actor, occurred_at, category=category, reason=note, flag_id=flag_id)
+        flag = self.state.flags[flag_id]
+        return self._strike(actor, occurred_at, rules_at(flag.violation_at),
+                            category=flag.category, reason=note, flag_id=flag_id)
 
     def dismiss_flag(self, *, actor: str, occurred_at: datetime, flag_id: str,
                      reason: str) -> None:
         self._record(FlagDismissed, actor, occurred_at, flag_id=flag_id, reason=reason)
 
-    def warn(self, *, actor: str, occurred_at: datetime, category: str,
+    def warn(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
              reason: str | None = None) -> str:
-        check_category(category)
-        return self._strike(actor, occurred_at, category=category, reason=reason, flag_id=None)
+        rules.rulebook.category(category)
+        return self._strike(actor, occurred_at, rules, category=category, reason=reason)
 
-    def remove(self, *, actor: str, occurred_at: datetime, temporary: bool, reason: str) -> str:
+    def remove(self, *, actor: str, occurred_at: datetime, temporary: bool, reason: str,
+               cause: RemovalCause = "admin") -> str:
         sanction_id = new_case_id()
         self._record(MemberRemoved, actor, occurred_at, sanction_id=sanction_id,
-                     temporary=temporary, reason=reason)
+                     temporary=temporary, reason=reason, cause=cause)
         return sanction_id
 
     def readmit(self, *, actor: str, occurred_at: datetime, note: str | None = None) -> None:
         self._record(MemberReadmitted, actor, occurred_at, note=note)
 
-    def leave(self, *, actor: str, occurred_at: datetime, note: str | None = None) -> None:
+    def leave(self, *, actor: str, occurred_at: datetime, note: str | None = None,
+              violation: tuple[RuleVersion, str] | None = None) -> str | None:
+        """With `violation` (R1: quitting on purpose), the strike is recorded first, at the
+        same moment; returns its id.
+        """
+        warning_id = None
+        if violation is not None:
+            rules, category = violation
+            warning_id = self.warn(actor=actor, occurred_at=occurred_at, rules=rules,
+                                   category=category, reason=note)
+            if not self._state_before(occurred_at).is_in_group:
+                return warning_id  # the strike removed them at once: nothing left to leave
         self._record(MemberLeft, actor, occurred_at, note=note)
+        return warning_id
+
+    def keep_in_review(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
+                       review_id: str) -> None:
+        review = rules.rulebook.review
+        self._record(MembershipReviewed, actor, occurred_at, review_id=review_id,
+                     review_period_days=review.period_days if review else None)
+
+    def assign_task(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
+                    summary: str, deadline_minutes: int | None = None) -> str:
+        tasks = rules.rulebook.tasks
+        minutes = deadline_minutes or (tasks.response_minutes if tasks else None)
+        if minutes is None:
+            raise InvalidInput(f"{self.group}'s rules ({rules.describe()}) set no response "
+                               "deadline: give --deadline-minutes")
+        category = tasks.category if tasks else "late_response"
+        rules.rulebook.category(category)
+        task_id = new_case_id()
+        self._record(TaskAssigned, actor, occurred_at, **_judged(rules), task_id=task_id,
+                     summary=summary, deadline_at=occurred_at + timedelta(minutes=minutes),
+                     category=category)
+        return task_id
+
+    def acknowledge_task(self, *, actor: str, occurred_at: datetime, task_id: str) -> None:
+        self._record(TaskAcknowledged, actor, occurred_at, task_id=task_id)
+
+    def confirm_task_missed(self, *, actor: str, occurred_at: datetime, rules_at: RulesAt,
+                            task_id: str) -> str:
+        """A missed deadline, judged by the rules in force at the deadline; returns the
+        strike's id.
+        """
+        self._record(TaskMissed, actor, occurred_at, task_id=task_id)
+        task = self.state.tasks[task_id]
+        return self._strike(actor, occurred_at, rules_at(task.deadline_at),
+                            category=task.category, task_id=task_id,
+                            reason=f"未在 {format_time(task.deadline_at)} 前回复: {task.summary}")
 
     # Helpers ----------------------------------------------------------------------------
 
-    def _strike(self, actor: str, occurred_at: datetime, *, category: str,
-                reason: str | None, flag_id: str | None) -> str:
+    def _strike(self, actor: str, occurred_at: datetime, rules: RuleVersion, *, category: str,
+                reason: str | None, flag_id: str | None = None,
+                task_id: str | None = None) -> str:
+        book = rules.rulebook
+        judged = book.category(category)
         sanction_id = new_case_id()
-        self._record(WarningIssued, actor, occurred_at, sanction_id=sanction_id,
-                     category=category, reason=reason, flag_id=flag_id, weight=1,
-                     strike_limit=DEFAULT_STRIKE_LIMIT, rulebook=DEFAULT_RULEBOOK)
+        self._record(WarningIssued, actor, occurred_at, **_judged(rules),
+                     sanction_id=sanction_id, category=category,
+                     category_label=judged.zh, reason=reason, flag_id=flag_id, task_id=task_id,
+                     weight=judged.weight, strike_limit=book.strikes.limit,
+                     on_limit=book.strikes.on_limit, on_sight=judged.on_sight,
+                     on_sight_action=book.strikes.on_sight,
+                     expires_at=book.strike_expiry(occurred_at),
+                     rule_text=judged.rule or book.strikes.rule)
+        # Rules that remove at once do so in the same command, as a fact of their own.
+        after = self._state_before(occurred_at)
+        if judged.on_sight and book.strikes.on_sight == "remove":
+            self.remove(actor=actor, occurred_at=occurred_at, temporary=False, cause="on_sight",
+                        reason=f"{judged.zh} ({category}): removed on sight under "
+                               f"{rules.describe()}")
+        elif after.live_strikes >= book.strikes.limit and book.strikes.on_limit == "remove":
+            self.remove(actor=actor, occurred_at=occurred_at, temporary=False,
+                        cause="strike_limit",
+                        reason=f"{after.live_strikes} strikes reach the limit of "
+                               f"{book.strikes.limit} under {rules.describe()}")
         return sanction_id
 
-    def _nickname_at(self, moment: datetime) -> str:
-        earlier = [e for e in self.events if e.occurred_at <= moment]
-        return replay(earlier).nickname if earlier else ""
+    def _state_before(self, moment: datetime) -> MembershipState:
+        """The state at `moment`, with every fact up to and including it."""
+        return replay(self.events, as_of=moment)
+
+    def _exemption(self) -> str | None:
+        admissions = [e for e in self.events if isinstance(e, MemberAdmitted)]
+        return admissions[-1].exemption if admissions else None
 
     def _record(self, event_class: type[MembershipEvent], actor: str, occurred_at: datetime,
                 **fields: Any) -> None:
@@ -234,3 +435,40 @@ class Membership(BaseAggregate[UUID]):
                                 timestamp=timestamp, **fields)
         check_insertable(self.events, candidate)
         self.trigger_event(event_class, timestamp=timestamp, **fields)
+
+
+def _judged(rules: RuleVersion) -> dict[str, Any]:
+    return {"rulebook": rules.rulebook.name, "rulebook_version": rules.version}
+
+
+def _nickname_check(rules: RuleVersion, nickname: str,
+                    exemption: str | None) -> tuple[bool | None, str | None]:
+    pattern = rules.rulebook.nickname
+    if pattern is None:
+        return None, None
+    return pattern.matches(nickname, exemption), pattern.description
+
+
+def _admission(rules: RuleVersion, nickname: str, invited_by: str | None,
+               verified_by: str | None, relation: str | None,
+               exemption: str | None) -> dict[str, Any]:
+    ok, described = _nickname_check(rules, nickname, exemption)
+    review = rules.rulebook.review
+    return {**_judged(rules), "nickname": nickname, "invited_by": invited_by,
+            "verified_by": verified_by, "relation": relation, "exemption": exemption,
+            "nickname_ok": ok, "nickname_rule": described,
+            "review_period_days": review.period_days if review else None}
+
+
+def _check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None) -> None:
+    posting = rules.rulebook.posting
+    if posting is None or category != posting.category:
+        return
+    if message_at is None:
+        raise InvalidInput(f"a {category} flag needs --message-at, the time the message was "
+                           "posted, to check it against the posting windows")
+    window = posting.window_at(message_at)
+    if window is not None:
+        local = message_at.astimezone(ZoneInfo(posting.timezone))
+        raise RuleBroken(f"a message at {local:%a %H:%M} ({posting.timezone}) is inside the "
+                         f"allowed window {window.describe()}: it is not {category}")

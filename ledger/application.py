@@ -14,10 +14,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
-from ledger.aggregates import Group, Membership, group_id, membership_id
+from ledger.aggregates import Group, Membership, RuleVersion, group_id, membership_id
 from ledger.clock import check_not_future, now
 from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
+from ledger.rulebook import load as load_rulebook
 from ledger.store import Store
 from ledger.timeline import MembershipState, in_order
 
@@ -70,17 +71,36 @@ class Ledger(Application[UUID]):
     # The group --------------------------------------------------------------------------
 
     def register_group(self, *, actor: str, group: str, name: str, owner: str,
-                       at: datetime | None = None) -> UUID:
+                       rulebook: str = "builtin:default", at: datetime | None = None) -> UUID:
         actor, group, owner = (_check_key(actor, "actor"), _check_key(group, "group id"),
                                _check_key(owner, "owner"))
         name = _check_text(name, "group name", required=True) or ""
+        book, source = load_rulebook(rulebook)
         occurred_at = self._occurred_at(at)
         if self._find(group_id(group)) is not None:
             raise GroupExists(f"group {group} is already registered: choose another id")
         registered = Group.register(actor=actor, occurred_at=occurred_at, group=group,
-                                    name=name, owner=owner)
+                                    name=name, owner=owner, rulebook=book, source=source)
         self.save(registered)
         return registered.id
+
+    def amend_rules(self, *, actor: str, group: str, rulebook: str, resolution: str,
+                    effective: datetime | None = None, at: datetime | None = None) -> int:
+        """Record a new version of the group's rules; returns its version number."""
+        target = self.group(group)
+        book, source = load_rulebook(rulebook)
+        occurred_at = self._occurred_at(at)
+        if effective is not None and effective.tzinfo is None:
+            raise InvalidInput("--effective needs a time zone offset")
+        version = target.amend(actor=actor, occurred_at=occurred_at, rulebook=book,
+                               source=source, effective_at=effective or occurred_at,
+                               resolution=_check_text(resolution, "resolution",
+                                                      required=True) or "")
+        self.save(target)
+        return version
+
+    def rules(self, group: str, *, as_of: datetime | None = None) -> RuleVersion:
+        return self.group(group).rules_at(as_of or self.clock())
 
     def grant_role(self, *, actor: str, group: str, member: str, role: Role,
                    at: datetime | None = None) -> None:
@@ -96,11 +116,40 @@ class Ledger(Application[UUID]):
                       member=_check_key(member, "member id"), role=role)
         self.save(target)
 
+    def review(self, *, actor: str, group: str, keep: Sequence[str], remove: Sequence[str],
+               reason: str, at: datetime | None = None) -> str:
+        """A periodic membership review (R3): the kept are marked reviewed, the others
+        removed, all in one transaction. Returns the review's id.
+        """
+        the_group = self.group(group)
+        occurred_at = self._occurred_at(at)
+        reason = _check_text(reason, "reason", required=True) or ""
+        review_id = the_group.review(
+            actor=actor, occurred_at=occurred_at, reason=reason,
+            kept=tuple(_check_key(m, "member id") for m in keep),
+            removed=tuple(_check_key(m, "member id") for m in remove))
+        rules = the_group.rules_at(occurred_at)
+        changed = []
+        for member in keep:
+            membership = self.membership(group, member)
+            membership.keep_in_review(actor=actor, occurred_at=occurred_at, rules=rules,
+                                      review_id=review_id)
+            changed.append(membership)
+        for member in remove:
+            membership = self.membership(group, member)
+            membership.remove(actor=actor, occurred_at=occurred_at, temporary=False,
+                              reason=f"{reason} (review {review_id[:8]})", cause="review")
+            changed.append(membership)
+        self.save(the_group, *changed)
+        return review_id
+
     # Memberships ------------------------------------------------------------------------
 
     def admit(self, *, actor: str, group: str, member: str, nickname: str,
               invited_by: str | None = None, verified_by: str | None = None,
-              at: datetime | None = None) -> None:
+              relation: str | None = None, exemption: str | None = None,
+              at: datetime | None = None) -> MembershipState:
+        """Returns the standing after admission (it says whether the nickname complies)."""
         the_group = self.group(group)
         the_group.check_moderator(actor, "admit members")
         member = _check_key(member, "member id")
@@ -108,15 +157,26 @@ class Ledger(Application[UUID]):
         invited_by = _check_key(invited_by, "inviter") if invited_by else None
         verified_by = _check_key(verified_by, "verifier") if verified_by else None
         occurred_at = self._occurred_at(at)
+        rules = the_group.rules_at(occurred_at)
+        if exemption is not None and rules.rulebook.nickname is not None:
+            rules.rulebook.nickname.exemption(exemption)
+        elif exemption is not None:
+            raise InvalidInput(f"{group}'s rules ({rules.describe()}) set no nickname pattern: "
+                               "there is nothing to be exempt from")
+        the_group.check_admission(rules, relation=relation, invited_by=invited_by,
+                                  verified_by=verified_by,
+                                  inviter_is_member=bool(invited_by) and self._is_member_at(
+                                      group, invited_by or "", occurred_at))
+        details = {"nickname": nickname, "invited_by": invited_by, "verified_by": verified_by,
+                   "relation": relation, "exemption": exemption, "rules": rules}
         membership = self._find(membership_id(group, member))
         if membership is None:
-            membership = Membership.admit_first(
-                actor=actor, occurred_at=occurred_at, group=group, member=member,
-                nickname=nickname, invited_by=invited_by, verified_by=verified_by)
+            membership = Membership.admit_first(actor=actor, occurred_at=occurred_at,
+                                                group=group, member=member, **details)
         else:
-            membership.admit(actor=actor, occurred_at=occurred_at, nickname=nickname,
-                             invited_by=invited_by, verified_by=verified_by)
+            membership.admit(actor=actor, occurred_at=occurred_at, **details)
         self.save(membership)
+        return membership.state
 
     def rename(self, *, actor: str, group: str, member: str, nickname: str,
                at: datetime | None = None) -> str:
@@ -125,35 +185,51 @@ class Ledger(Application[UUID]):
         if actor != member:
             the_group.check_moderator(actor, "rename members", or_else=", or the member")
         membership = self.membership(group, member)
-        old = membership.rename(actor=actor, occurred_at=self._occurred_at(at),
+        occurred_at = self._occurred_at(at)
+        old = membership.rename(actor=actor, occurred_at=occurred_at,
+                                rules=the_group.rules_at(occurred_at),
                                 nickname=_check_text(nickname, "nickname", required=True) or "")
         self.save(membership)
         return old
 
+    def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
+        """Remind a member to fix their nickname; returns the number of reminders so far."""
+        the_group = self.group(group)
+        the_group.check_moderator(actor, "remind members")
+        membership = self.membership(group, member)
+        occurred_at = self._occurred_at(at)
+        count = membership.remind(actor=actor, occurred_at=occurred_at,
+                                  rules=the_group.rules_at(occurred_at))
+        self.save(membership)
+        return count
+
     def raise_flag(self, *, actor: str, group: str, member: str, category: str,
                    message: str | None = None, excerpt: str | None = None,
-                   at: datetime | None = None) -> str:
+                   message_at: datetime | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
         occurred_at = self._occurred_at(at)
-        if not the_group.is_moderator(actor):
-            reporter = self._find(membership_id(group, actor))
-            if reporter is None or not reporter.state_at(occurred_at).is_in_group:
-                the_group.check_moderator(actor, "raise flags",
-                                          or_else=", or a current member")
+        if not the_group.is_moderator(actor) and not self._is_member_at(group, actor, occurred_at):
+            the_group.check_moderator(actor, "raise flags", or_else=", or a current member")
+        if message_at is not None:
+            check_not_future(message_at, self.clock(), what="--message-at")
         membership = self.membership(group, member)
-        flag_id = membership.flag(actor=actor, occurred_at=occurred_at, category=category,
+        flag_id = membership.flag(actor=actor, occurred_at=occurred_at,
+                                  rules_at=the_group.rules_at, category=category,
                                   message=_check_text(message, "message reference"),
-                                  excerpt=_check_text(excerpt, "excerpt"))
+                                  excerpt=_check_text(excerpt, "excerpt"),
+                                  message_at=message_at)
         self.save(membership)
         return flag_id
 
     def confirm_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      note: str | None = None, at: datetime | None = None) -> str:
         """Returns the id of the warning the confirmed flag earned."""
-        self.group(group).check_moderator(actor, "confirm flags")
+        the_group = self.group(group)
+        the_group.check_moderator(actor, "confirm flags")
         membership = self.membership(group, member)
         warning_id = membership.confirm_flag(actor=actor, occurred_at=self._occurred_at(at),
-                                             flag_id=flag_id, note=_check_text(note, "note"))
+                                             rules_at=the_group.rules_at, flag_id=flag_id,
+                                             note=_check_text(note, "note"))
         self.save(membership)
         return warning_id
 
@@ -167,10 +243,13 @@ class Ledger(Application[UUID]):
 
     def warn(self, *, actor: str, group: str, member: str, category: str,
              reason: str | None = None, at: datetime | None = None) -> str:
-        self.group(group).check_moderator(actor, "warn members")
+        the_group = self.group(group)
+        the_group.check_moderator(actor, "warn members")
         membership = self.membership(group, member)
-        warning_id = membership.warn(actor=actor, occurred_at=self._occurred_at(at),
-                                     category=category, reason=_check_text(reason, "reason"))
+        occurred_at = self._occurred_at(at)
+        warning_id = membership.warn(actor=actor, occurred_at=occurred_at,
+                                     rules=the_group.rules_at(occurred_at), category=category,
+                                     reason=_check_text(reason, "reason"))
         self.save(membership)
         return warning_id
 
@@ -193,15 +272,62 @@ class Ledger(Application[UUID]):
         self.save(membership)
 
     def leave(self, *, actor: str, group: str, member: str, note: str | None = None,
-              at: datetime | None = None) -> None:
+              violation: str | None = None, at: datetime | None = None) -> str | None:
+        """A departure; with `violation` (R1: quitting on purpose) an admin records it
+        with a strike of that category. Returns the strike's id, if any.
+        """
         the_group = self.group(group)
-        if actor != member:
+        if violation is not None:
+            the_group.check_moderator(actor, "record a departure as a violation")
+        elif actor != member:
             the_group.check_moderator(actor, "record departures",
                                       or_else=", or the member who leaves")
         membership = self.membership(group, member)
-        membership.leave(actor=actor, occurred_at=self._occurred_at(at),
-                         note=_check_text(note, "note"))
+        occurred_at = self._occurred_at(at)
+        warning_id = membership.leave(
+            actor=actor, occurred_at=occurred_at, note=_check_text(note, "note"),
+            violation=(the_group.rules_at(occurred_at), violation) if violation else None)
         self.save(membership)
+        return warning_id
+
+    # Tasks ------------------------------------------------------------------------------
+
+    def assign_task(self, *, actor: str, group: str, member: str, summary: str,
+                    deadline_minutes: int | None = None, at: datetime | None = None) -> str:
+        the_group = self.group(group)
+        the_group.check_moderator(actor, "assign tasks")
+        if deadline_minutes is not None and deadline_minutes < 1:
+            raise InvalidInput("--deadline-minutes must be at least 1")
+        membership = self.membership(group, member)
+        occurred_at = self._occurred_at(at)
+        task_id = membership.assign_task(
+            actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
+            summary=_check_text(summary, "summary", required=True) or "",
+            deadline_minutes=deadline_minutes)
+        self.save(membership)
+        return task_id
+
+    def acknowledge_task(self, *, actor: str, group: str, member: str, task_id: str,
+                         at: datetime | None = None) -> None:
+        the_group = self.group(group)
+        if actor != member:
+            the_group.check_moderator(actor, "acknowledge tasks for others",
+                                      or_else=", or the member it was assigned to")
+        membership = self.membership(group, member)
+        membership.acknowledge_task(actor=actor, occurred_at=self._occurred_at(at),
+                                    task_id=task_id)
+        self.save(membership)
+
+    def confirm_task_missed(self, *, actor: str, group: str, member: str, task_id: str,
+                            at: datetime | None = None) -> str:
+        the_group = self.group(group)
+        the_group.check_moderator(actor, "confirm missed tasks")
+        membership = self.membership(group, member)
+        warning_id = membership.confirm_task_missed(actor=actor,
+                                                    occurred_at=self._occurred_at(at),
+                                                    rules_at=the_group.rules_at, task_id=task_id)
+        self.save(membership)
+        return warning_id
 
     # Reading ----------------------------------------------------------------------------
 
@@ -223,8 +349,14 @@ class Ledger(Application[UUID]):
         """Every event of one membership, in the order the facts happened."""
         return in_order(self.membership(group, member).events)
 
-    def standing(self, group: str, member: str) -> MembershipState:
-        return self.membership(group, member).state
+    def standing(self, group: str, member: str, *, as_of: datetime | None = None) -> MembershipState:
+        """The member's standing now, or at `as_of`."""
+        return self.membership(group, member).state_at(as_of or self.clock())
+
+    def _is_member_at(self, group: str, member: str, moment: datetime) -> bool:
+        found = self._find(membership_id(group, member))
+        return found is not None and found.events[0].occurred_at <= moment and \
+            found.state_at(moment).is_in_group
 
     def _find(self, aggregate_id: UUID) -> Any:
         try:

@@ -3,7 +3,8 @@
     LedgerError                      something a person can act on; the CLI prints it, exit 1
     ├── InvalidInput                 a value given to a command is malformed or out of range
     │   ├── FutureTime               an occurred-at later than now
-    │   └── UnknownCategory          a violation category the group's rules do not know
+    │   ├── UnknownCategory          a violation category the group's rules do not know
+    │   └── RulebookError            a rulebook file that cannot be read or does not validate
     ├── StoreError                   the store cannot be opened or used
     ├── ConcurrentUpdate             someone else recorded to the same record at the same time
     ├── NotPermitted                 the actor's role does not allow the command
@@ -14,6 +15,7 @@
         ├── RoleConflict             granting a role already held, revoking one not held
         ├── NotAMember               renaming, warning, removing … someone not in the group then
         ├── AlreadyMember            admitting someone who is in the group then
+        ├── AdmissionRefused         the rulebook excludes the admission (tenants, inviters)
         ├── NotRemoved               readmitting someone who was not removed
         ├── FlagDecided              confirming or dismissing a flag a second time
         └── TimelineConflict         a late fact that would contradict a later recorded one
@@ -37,6 +39,10 @@ class FutureTime(InvalidInput):
 
 
 class UnknownCategory(InvalidInput):
+    pass
+
+
+class RulebookError(InvalidInput):
     pass
 
 
@@ -77,6 +83,10 @@ class NotAMember(RuleBroken):
 
 
 class AlreadyMember(RuleBroken):
+    pass
+
+
+class AdmissionRefused(RuleBroken):
     pass
 
 

@@ -16,6 +16,8 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from ledger.rulebook import Rulebook
+
 Role = Literal["owner", "admin", "secretary", "reviewer"]
 
 
@@ -49,11 +51,37 @@ class _FirstOrLater(CanInitAggregate[UUID]):
 
 
 class GroupRegistered(LedgerEvent, CanInitAggregate[UUID]):
+    """The group and its first rulebook (version 1), in force from `occurred_at`."""
+
     originator_topic: str
     group: str
     name: str
     owner: str
-    rulebook: str
+    rulebook: Rulebook
+    rulebook_source: str
+
+
+class RulebookAmended(LedgerEvent):
+    """A new version of the group's rules, in force from `effective_at` (R2: by a
+    resolution of the representatives' meeting, with equal force).
+    """
+
+    group: str
+    version: int
+    rulebook: Rulebook
+    rulebook_source: str
+    resolution: str
+    effective_at: AwareDatetime
+
+
+class GroupReviewed(LedgerEvent):
+    """A periodic membership review (R3): who was kept, who was removed, and why."""
+
+    group: str
+    review_id: str
+    kept: tuple[str, ...]
+    removed: tuple[str, ...]
+    reason: str
 
 
 class RoleGranted(LedgerEvent):
@@ -76,23 +104,48 @@ class MembershipEvent(LedgerEvent):
     member: str
 
 
-class MemberAdmitted(MembershipEvent, _FirstOrLater):
+class JudgedEvent(MembershipEvent):
+    """A fact judged by the group's rules: which rulebook and version judged it."""
+
+    rulebook: str
+    rulebook_version: int
+
+
+class MemberAdmitted(JudgedEvent, _FirstOrLater):
+    """`nickname_ok` is None when the rules set no nickname pattern."""
+
     originator_topic: str
     nickname: str
     invited_by: str | None = None
     verified_by: str | None = None
+    relation: str | None = None
+    exemption: str | None = None
+    nickname_ok: bool | None = None
+    nickname_rule: str | None = None
+    review_period_days: int | None = None
 
 
-class MemberRenamed(MembershipEvent):
+class MemberRenamed(JudgedEvent):
     old_nickname: str
     new_nickname: str
+    nickname_ok: bool | None = None
+    nickname_rule: str | None = None
 
 
-class MessageFlagged(MembershipEvent):
+class NicknameReminded(JudgedEvent):
+    """A reminder to fix a non-compliant nickname; the rules' limit is carried."""
+
+    reminder: int
+    reminders_before_removal: int
+    nickname_rule: str
+
+
+class MessageFlagged(JudgedEvent):
     flag_id: str
     category: str
     message: str | None = None
     excerpt: str | None = None
+    message_at: AwareDatetime | None = None
 
 
 class FlagConfirmed(MembershipEvent):
@@ -105,22 +158,64 @@ class FlagDismissed(MembershipEvent):
     reason: str
 
 
-class WarningIssued(MembershipEvent):
-    """A strike. It names the rule it was judged by: weight, limit and rulebook."""
+class WarningIssued(JudgedEvent):
+    """A strike, with the rule it was judged by: the category's label, weight and rule
+    text, the strike limit and what reaching it means, and when the strike expires.
+    """
 
     sanction_id: str
     category: str
+    category_label: str
     reason: str | None = None
     flag_id: str | None = None
+    task_id: str | None = None
     weight: int
     strike_limit: int
-    rulebook: str
+    on_limit: Literal["removal_due", "remove"]
+    on_sight: bool = False
+    on_sight_action: Literal["remove", "removal_due"] = "remove"
+    expires_at: AwareDatetime | None = None
+    rule_text: str = ""
+
+
+RemovalCause = Literal["admin", "on_sight", "strike_limit", "review"]
 
 
 class MemberRemoved(MembershipEvent):
+    """`cause`: an admin's decision, an on-sight category, the strike limit reached
+    under rules that remove at once, or a membership review.
+    """
+
     sanction_id: str
     temporary: bool
     reason: str
+    cause: RemovalCause = "admin"
+
+
+class MembershipReviewed(MembershipEvent):
+    """Kept in a periodic review; the next is due after the rules' period."""
+
+    review_id: str
+    review_period_days: int | None = None
+
+
+class TaskAssigned(JudgedEvent):
+    """A task a leader assigns, to be acknowledged by `deadline_at` (R1: 30 minutes)."""
+
+    task_id: str
+    summary: str
+    deadline_at: AwareDatetime
+    category: str
+
+
+class TaskAcknowledged(MembershipEvent):
+    task_id: str
+
+
+class TaskMissed(MembershipEvent):
+    """A missed deadline confirmed by an admin; recorded with the strike it earns."""
+
+    task_id: str
 
 
 class MemberReadmitted(MembershipEvent):
@@ -134,6 +229,7 @@ class MemberLeft(MembershipEvent):
 MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
     MemberAdmitted,
     MemberRenamed,
+    NicknameReminded,
     MessageFlagged,
     FlagConfirmed,
     FlagDismissed,
@@ -141,6 +237,11 @@ MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
     MemberRemoved,
     MemberReadmitted,
     MemberLeft,
+    MembershipReviewed,
+    TaskAssigned,
+    TaskAcknowledged,
+    TaskMissed,
 )
-GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (GroupRegistered, RoleGranted, RoleRevoked)
+GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (
+    GroupRegistered, RoleGranted, RoleRevoked, RulebookAmended, GroupReviewed)
 ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS

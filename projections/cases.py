@@ -16,6 +16,7 @@ from ledger.events import (
     LedgerEvent,
     MemberRemoved,
     MessageFlagged,
+    TaskAssigned,
     WarningIssued,
 )
 from projections.base import Cursor, Db, View, filters, select
@@ -33,7 +34,7 @@ class Case:
 
 class CasesView(View):
     name = "cases"
-    version = 2
+    version = 3
     tables = {
         "view_cases": (
             "case_id TEXT PRIMARY KEY, kind TEXT NOT NULL, grp TEXT NOT NULL, "
@@ -56,6 +57,9 @@ class CasesView(View):
             elif isinstance(event, MemberRemoved):
                 kind = "temporary removal" if event.temporary else "removal"
                 self._insert(db, cursor, event.sanction_id, kind, event, None, None, None)
+            elif isinstance(event, TaskAssigned):
+                self._insert(db, cursor, event.task_id, "task", event, event.category,
+                             None, None)
             elif isinstance(event, (FlagConfirmed, FlagDismissed)):
                 state = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
                 cursor.execute(f"UPDATE {db.table('view_cases')} SET state=? WHERE case_id=?",

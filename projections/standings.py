@@ -1,31 +1,39 @@
 """Standings: one row per (group, member) with the member's status and live strikes now.
 
 A row is the fold of that membership's events in the order they happened (the same fold
-that judges new facts), so a fact recorded late lands where it belongs.
+that judges new facts), so a fact recorded late lands where it belongs. What is stored
+depends on the events alone: the state as of the membership's last fact, with the moment
+it next changes by itself (a strike expiring) and when its review falls due. A query
+asks about a moment (now, by default): rows that changed by themselves since are folded
+again from that membership's events; a review is due when its date has passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.clock import format_time
+from ledger.aggregates import membership_id
+from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, MembershipEvent
-from ledger.timeline import replay
+from ledger.timeline import MembershipState, advance, replay
 from projections.base import Cursor, Db, View, filters, select
 
-FIELDS = ("group", "member", "nickname", "status", "strikes", "since")
+FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
+          "reminders", "review_due")
 
 
 class StandingsView(View):
     name = "standings"
-    version = 1
+    version = 2
     tables = {
         "view_standings": (
             "grp TEXT NOT NULL, member TEXT NOT NULL, nickname TEXT NOT NULL, "
             "status TEXT NOT NULL, strikes INTEGER NOT NULL, since TEXT NOT NULL, "
-            "PRIMARY KEY (grp, member)"
+            "nickname_ok INTEGER, reminders INTEGER NOT NULL, review_due_utc TEXT, "
+            "next_change_utc TEXT, PRIMARY KEY (grp, member)"
         )
     }
 
@@ -36,28 +44,64 @@ class StandingsView(View):
                 latest[event.originator_id] = event.originator_version
         rows = []
         for membership, version in latest.items():
-            history = db.ledger.events.get(membership, lte=version)
-            state = replay(history)  # type: ignore[arg-type]
-            assert state.status is not None and state.since is not None
-            rows.append((state.group, state.member, state.nickname, state.status,
-                         state.live_strikes, format_time(state.since)))
+            state = replay(db.ledger.events.get(membership, lte=version))  # type: ignore[arg-type]
+            rows.append(_stored(state))
         cursor.executemany(
-            f"INSERT INTO {db.table('view_standings')} "
-            "(grp, member, nickname, status, strikes, since) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (grp, member) DO UPDATE SET nickname=excluded.nickname, "
-            "status=excluded.status, strikes=excluded.strikes, since=excluded.since",
+            f"INSERT INTO {db.table('view_standings')} (grp, member, nickname, status, strikes, "
+            "since, nickname_ok, reminders, review_due_utc, next_change_utc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp, member) DO UPDATE SET "
+            "nickname=excluded.nickname, status=excluded.status, strikes=excluded.strikes, "
+            "since=excluded.since, nickname_ok=excluded.nickname_ok, "
+            "reminders=excluded.reminders, review_due_utc=excluded.review_due_utc, "
+            "next_change_utc=excluded.next_change_utc",
             rows,
         )
+
+
+def _stored(state: MembershipState) -> tuple[Any, ...]:
+    assert state.status is not None and state.since is not None
+    due, change = state.review_due_at, state.next_change_at
+    return (state.group, state.member, state.nickname, state.status, state.live_strikes,
+            format_time(state.since), None if state.nickname_ok is None else int(state.nickname_ok),
+            state.reminders,
+            utc_key(due) if due else None, utc_key(change) if change else None)
 
 
 VIEW = StandingsView()
 
 
-def query(ledger: Any, *, group: str | None = None, member: str | None = None) -> list[dict[str, Any]]:
-    """The standings now, ordered by group and member."""
+def row_of(state: MembershipState) -> dict[str, Any]:
+    """The standing as the query shows it, for a state at the moment asked about."""
+    assert state.status is not None and state.since is not None
+    return {"group": state.group, "member": state.member, "nickname": state.nickname,
+            "status": state.status, "strikes": state.live_strikes,
+            "since": format_time(state.since), "nickname_ok": state.nickname_ok,
+            "reminders": state.reminders, "review_due": state.review_due}
+
+
+def query(ledger: Any, *, group: str | None = None, member: str | None = None,
+          at: datetime | None = None) -> list[dict[str, Any]]:
+    """The standings at `at` (default: the ledger's clock now), ordered by group and
+    member.
+    """
+    moment = at or ledger.clock()
+    key = utc_key(moment)
     where, params = filters(group=group, member=member)
     rows = select(ledger, VIEW,
-                  "SELECT grp, member, nickname, status, strikes, since FROM {t}"
-                  f"{where} ORDER BY grp, member", params)
-    return [{"group": r["grp"], "member": r["member"], "nickname": r["nickname"],
-             "status": r["status"], "strikes": r["strikes"], "since": r["since"]} for r in rows]
+                  "SELECT grp, member, nickname, status, strikes, since, nickname_ok, "
+                  f"reminders, review_due_utc, next_change_utc FROM {{t}}{where} "
+                  "ORDER BY grp, member", params)
+    result = []
+    for r in rows:
+        if r["next_change_utc"] is not None and r["next_change_utc"] <= key:
+            history = ledger.events.get(membership_id(r["grp"], r["member"]))
+            result.append(row_of(advance(replay(history), moment)))
+            continue
+        result.append({
+            "group": r["grp"], "member": r["member"], "nickname": r["nickname"],
+            "status": r["status"], "strikes": r["strikes"], "since": r["since"],
+            "nickname_ok": None if r["nickname_ok"] is None else bool(r["nickname_ok"]),
+            "reminders": r["reminders"],
+            "review_due": r["review_due_utc"] is not None and r["review_due_utc"] <= key,
+        })
+    return result

@@ -1,0 +1,140 @@
+"""`ledger task …`: tasks a leader assigns, with a response deadline (R1: 30 minutes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.main import Session, at_option, describe_standing, pass_session, time_option
+from cli.output import emit, format_option
+from projections import cases
+from projections import tasks as tasks_view
+
+
+@click.group()
+def task() -> None:
+    """Assign tasks with a response deadline; acknowledge them; confirm missed ones.
+
+    \b
+    Example:
+      ledger --actor 销售部-经理 task assign sales 销售部-张三 --summary "今天下班前报客户名单"
+      ledger task overdue --group sales
+    """
+
+
+@task.command("assign")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--summary", required=True, help="what is to be done")
+@click.option("--deadline-minutes", type=int,
+              help="minutes to acknowledge it (default: the rulebook's response deadline)")
+@at_option
+@pass_session
+def assign(session: Session, group_id: str, member_id: str, summary: str,
+           deadline_minutes: int | None, at: datetime | None) -> None:
+    """Assign a task to a member (the owner or an admin). Prints the task's id on the
+    last line.
+
+    \b
+    Example:
+      ledger --actor boss task assign sales 销售部-张三 --summary "回复客户投诉"
+    """
+    actor = session.actor("assign a task")
+    ledger = session.ledger()
+    task_id = ledger.assign_task(actor=actor, group=group_id, member=member_id,
+                                 summary=summary, deadline_minutes=deadline_minutes, at=at)
+    deadline = ledger.standing(group_id, member_id, as_of=at).tasks[task_id].deadline_at
+    click.echo(f"Assigned to {member_id} in {group_id}: {summary} "
+               f"(acknowledge by {deadline.isoformat()}).")
+    click.echo(task_id)
+
+
+@task.command("ack")
+@click.argument("task_ref", metavar="TASK")
+@at_option
+@pass_session
+def ack(session: Session, task_ref: str, at: datetime | None) -> None:
+    """Acknowledge a task (the member it was assigned to, the owner or an admin).
+
+    \b
+    Example:
+      ledger --actor 销售部-张三 task ack 3f2a9c1e
+    """
+    actor = session.actor("acknowledge a task")
+    ledger = session.ledger()
+    case = cases.resolve(ledger, task_ref, kinds=("task",), what="task")
+    ledger.acknowledge_task(actor=actor, group=case.group, member=case.member,
+                            task_id=case.case_id, at=at)
+    state = ledger.standing(case.group, case.member, as_of=at).tasks[case.case_id]
+    late = state.acknowledged_at is not None and state.acknowledged_at > state.deadline_at
+    click.echo(f"Acknowledged task {case.case_id[:8]} of {case.member} in {case.group}"
+               + (" — after the deadline." if late else " in time."))
+
+
+@task.command("overdue")
+@click.option("--group", "group_id", metavar="GROUP", help="only this group")
+@click.option("--member", "member_id", metavar="MEMBER", help="only this member")
+@time_option("--as-of", "overdue at this moment (default now)")
+@format_option
+@pass_session
+def overdue(session: Session, group_id: str | None, member_id: str | None,
+            as_of: datetime | None, fmt: str) -> None:
+    """Tasks whose deadline passed without an acknowledgement in time, and not yet
+    confirmed missed.
+
+    \b
+    Example:
+      ledger task overdue --group sales
+    """
+    ledger = session.ledger()
+    rows = tasks_view.tasks(ledger, as_of=as_of or ledger.clock(), group=group_id,
+                            member=member_id, overdue_only=True)
+    if fmt == "table":
+        rows = [{**row, "task": row["task"][:8]} for row in rows]
+    emit(rows, tasks_view.FIELDS, fmt)
+
+
+@task.command("list")
+@click.option("--group", "group_id", metavar="GROUP", help="only this group")
+@click.option("--member", "member_id", metavar="MEMBER", help="only this member")
+@time_option("--as-of", "as things stood at this moment (default now)")
+@format_option
+@pass_session
+def list_(session: Session, group_id: str | None, member_id: str | None,
+          as_of: datetime | None, fmt: str) -> None:
+    """Every task with its state: open, acknowledged, overdue or missed.
+
+    \b
+    Example:
+      ledger task list --group sales
+    """
+    ledger = session.ledger()
+    rows = tasks_view.tasks(ledger, as_of=as_of or ledger.clock(), group=group_id,
+                            member=member_id)
+    if fmt == "table":
+        rows = [{**row, "task": row["task"][:8]} for row in rows]
+    emit(rows, tasks_view.FIELDS, fmt)
+
+
+@task.command("confirm-missed")
+@click.argument("task_ref", metavar="TASK")
+@at_option
+@pass_session
+def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None:
+    """Confirm that a task's deadline was missed: a strike of the rulebook's category
+    (R1: late_response), judged by the rules in force at the deadline (the owner or an
+    admin). Prints the warning's id on the last line.
+
+    \b
+    Example:
+      ledger --actor boss task confirm-missed 3f2a9c1e
+    """
+    actor = session.actor("confirm a missed task")
+    ledger = session.ledger()
+    case = cases.resolve(ledger, task_ref, kinds=("task",), what="task")
+    warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
+                                            task_id=case.case_id, at=at)
+    click.echo(f"Confirmed task {case.case_id[:8]} missed: {case.member} in {case.group} is "
+               f"warned ({describe_standing(ledger.standing(case.group, case.member, as_of=at))}).")
+    click.echo(warning_id)

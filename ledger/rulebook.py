@@ -1,0 +1,301 @@
+"""A group's rules as data: nickname patterns, violation categories, the strike ladder,
+admission requirements, posting windows, task deadlines and membership reviews.
+
+A rulebook is a TOML file validated by the `Rulebook` model; an error names the key and
+the line of what is wrong. The four seed rulebooks and the default ship with the package
+(`builtin:company`, `builtin:estate`, `builtin:corporate`, `builtin:referees`,
+`builtin:default`). A group's events carry the whole rulebook in force, so a sanction is
+judged by the version in force when the violation happened, never by a later one.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ledger.errors import InvalidInput, RulebookError, UnknownCategory
+
+BUILTIN = ("default", "company", "estate", "corporate", "referees")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Category(_Model):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    weight: int = Field(default=1, ge=1, le=100)
+    on_sight: bool = False
+    rule: str = ""
+
+
+class NicknameExemption(_Model):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        return _check_regex(value)
+
+
+class NicknameRule(_Model):
+    pattern: str
+    description: str
+    examples: tuple[str, ...] = ()
+    exemptions: tuple[NicknameExemption, ...] = ()
+    reminders_before_removal: int = Field(default=3, ge=1)
+    rule: str = ""
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        return _check_regex(value)
+
+    @model_validator(mode="after")
+    def _examples_match(self) -> NicknameRule:
+        for example in self.examples:
+            if not re.fullmatch(self.pattern, example):
+                raise ValueError(f"example {example!r} does not match the pattern {self.pattern!r}")
+        return self
+
+    def exemption(self, key: str | None) -> NicknameExemption | None:
+        if key is None:
+            return None
+        for exemption in self.exemptions:
+            if exemption.key == key:
+                return exemption
+        known = ", ".join(e.key for e in self.exemptions) or "none"
+        raise InvalidInput(f"unknown nickname exemption {key!r}: this rulebook knows {known}")
+
+    def matches(self, nickname: str, exemption: str | None = None) -> bool:
+        special = self.exemption(exemption)
+        if special is not None and re.fullmatch(special.pattern, nickname):
+            return True
+        return re.fullmatch(self.pattern, nickname) is not None
+
+
+class StrikeRule(_Model):
+    limit: int = Field(default=3, ge=1)
+    on_limit: Literal["removal_due", "remove"] = "removal_due"
+    on_sight: Literal["remove", "removal_due"] = "remove"
+    expire_after_days: int | None = Field(default=None, ge=1)
+    rule: str = ""
+
+
+class AdmissionRule(_Model):
+    verification_required: bool = False
+    relations: tuple[str, ...] = ()
+    excluded_relations: tuple[str, ...] = ()
+    may_invite: tuple[Literal["owner", "admin", "secretary", "member"], ...] = (
+        "owner", "admin", "member")
+    rule: str = ""
+
+
+class Window(_Model):
+    days: tuple[Weekday, ...] = WEEKDAYS
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if value == "24:00":
+            return value
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day such as 07:30") from None
+        return value
+
+    def _minutes(self, value: str) -> int:
+        hours, minutes = value.split(":")[:2]
+        return int(hours) * 60 + int(minutes)
+
+    def contains(self, local: datetime) -> bool:
+        start, end = self._minutes(self.start), self._minutes(self.end)
+        minute = local.hour * 60 + local.minute
+        today = WEEKDAYS[local.weekday()]
+        if start <= end:
+            return today in self.days and start <= minute < end
+        # Across midnight: the part after midnight belongs to the day it started on.
+        yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
+        return (today in self.days and minute >= start) or (yesterday in self.days and minute < end)
+
+    def describe(self) -> str:
+        days = "daily" if set(self.days) == set(WEEKDAYS) else ",".join(self.days)
+        return f"{days} {self.start}–{self.end}"
+
+
+class PostingRule(_Model):
+    timezone: str = "Asia/Shanghai"
+    category: str = "off_hours"
+    windows: tuple[Window, ...] = Field(min_length=1)
+    rule: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as "
+                             "Asia/Shanghai") from None
+        return value
+
+    def window_at(self, moment: datetime) -> Window | None:
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        for window in self.windows:
+            if window.contains(local):
+                return window
+        return None
+
+
+class TaskRule(_Model):
+    response_minutes: int = Field(ge=1)
+    category: str = "late_response"
+    rule: str = ""
+
+
+class ReviewRule(_Model):
+    period_days: int = Field(ge=1)
+    rule: str = ""
+
+
+class Rulebook(_Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    description: str = ""
+    categories: dict[str, Category] = Field(min_length=1)
+    strikes: StrikeRule = StrikeRule()
+    nickname: NicknameRule | None = None
+    admission: AdmissionRule = AdmissionRule()
+    posting: PostingRule | None = None
+    tasks: TaskRule | None = None
+    review: ReviewRule | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _keys(cls, value: dict[str, Category]) -> dict[str, Category]:
+        for key in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(f"category key {key!r} must be lower-case letters, digits, _")
+        return value
+
+    @model_validator(mode="after")
+    def _categories_named_exist(self) -> Rulebook:
+        for section, rule in (("posting", self.posting), ("tasks", self.tasks)):
+            if rule is not None and rule.category not in self.categories:
+                raise ValueError(f"{section}.category {rule.category!r} is not one of the "
+                                 f"rulebook's categories ({', '.join(self.categories)})")
+        if "nickname" not in self.categories and self.nickname is not None:
+            raise ValueError("a rulebook with a nickname pattern needs a 'nickname' category")
+        return self
+
+    def category(self, key: str) -> Category:
+        found = self.categories.get(key)
+        if found is None:
+            raise UnknownCategory(f"unknown category {key!r} in the {self.name} rulebook: use "
+                                  f"one of {', '.join(self.categories)}")
+        return found
+
+    def strike_expiry(self, occurred_at: datetime) -> datetime | None:
+        days = self.strikes.expire_after_days
+        return None if days is None else occurred_at + timedelta(days=days)
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"pattern {value!r} is not a regular expression: {error}") from None
+    return value
+
+
+# Loading ------------------------------------------------------------------------------
+
+
+def load(reference: str) -> tuple[Rulebook, str]:
+    """A rulebook by reference — `builtin:NAME` or a path — and the source it came from."""
+    reference = reference.strip()
+    if reference.startswith("builtin:"):
+        name = reference.split(":", 1)[1]
+        if name not in BUILTIN:
+            raise RulebookError(f"no built-in rulebook {name!r}: use one of "
+                                f"{', '.join('builtin:' + b for b in BUILTIN)}")
+        text = resources.files("ledger.rulebooks").joinpath(f"{name}.toml").read_text("utf-8")
+        return parse(text, source=reference), reference
+    if reference in BUILTIN and not Path(reference).exists():
+        return load(f"builtin:{reference}")
+    path = Path(reference)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulebookError(f"rulebook {reference} not found: give a TOML file or "
+                            f"builtin:NAME ({', '.join(BUILTIN)})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulebookError(f"rulebook {reference} cannot be read: {error}") from None
+    return parse(text, source=str(path)), str(path)
+
+
+def parse(text: str, *, source: str) -> Rulebook:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RulebookError(f"{source}: not valid TOML: {error}") from None
+    try:
+        return Rulebook.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        key = ".".join(str(part) for part in location) or "(top level)"
+        line = _line_of(text, location)
+        where = f"{source}:{line}" if line else source
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            message = "is required but missing"
+        elif first["type"] == "extra_forbidden":
+            message = "is not a rulebook key: check its spelling (see builtin:default)"
+        raise RulebookError(f"{where}: {key}: {message}") from None
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
+    """The line that best matches a validation error's location: the key's own line, or
+    its table's header, or the nearest enclosing one found.
+    """
+    wanted = [str(part) for part in location if not isinstance(part, int)]
+    table: list[str] = []
+    best: tuple[int, int] | None = None  # (how much of the path matched, line)
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+            path = table
+        else:
+            key = _KEY.match(line)
+            if not key:
+                continue
+            path = [*table, key.group(1).strip("\"'")]
+        matched = 0
+        for have, want in zip(path, wanted):
+            if have != want:
+                break
+            matched += 1
+        if matched == len(path) and (best is None or matched > best[0]):
+            best = (matched, number)
+    return best[1] if best and best[0] > 0 else None

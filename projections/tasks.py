@@ -1,0 +1,87 @@
+"""Tasks: every task a leader assigned, its deadline, and whether it was acknowledged in
+time or confirmed missed. Times are kept as UTC keys too, so that deadlines compare
+whatever offset they were given in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ledger.clock import format_time, utc_key
+from ledger.events import LedgerEvent, TaskAcknowledged, TaskAssigned, TaskMissed
+from projections.base import Cursor, Db, View, filters, select
+
+FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "deadline_at",
+          "acknowledged_at", "state")
+
+
+class TasksView(View):
+    name = "tasks"
+    version = 1
+    tables = {
+        "view_tasks": (
+            "task_id TEXT PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL, "
+            "summary TEXT NOT NULL, assigned_by TEXT NOT NULL, assigned_at TEXT NOT NULL, "
+            "assigned_utc TEXT NOT NULL, deadline_at TEXT NOT NULL, deadline_utc TEXT NOT NULL, "
+            "acknowledged_at TEXT, acknowledged_utc TEXT, missed_utc TEXT"
+        )
+    }
+
+    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
+        table = db.table("view_tasks")
+        for event in events:
+            if isinstance(event, TaskAssigned):
+                cursor.execute(
+                    f"INSERT INTO {table} (task_id, grp, member, summary, assigned_by, "
+                    "assigned_at, assigned_utc, deadline_at, deadline_utc) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING",
+                    (event.task_id, event.group, event.member, event.summary, event.actor,
+                     format_time(event.occurred_at), utc_key(event.occurred_at),
+                     format_time(event.deadline_at), utc_key(event.deadline_at)))
+            elif isinstance(event, TaskAcknowledged):
+                cursor.execute(f"UPDATE {table} SET acknowledged_at=?, acknowledged_utc=? "
+                               "WHERE task_id=?", (format_time(event.occurred_at),
+                                                   utc_key(event.occurred_at), event.task_id))
+            elif isinstance(event, TaskMissed):
+                cursor.execute(f"UPDATE {table} SET missed_utc=? WHERE task_id=?",
+                               (utc_key(event.occurred_at), event.task_id))
+
+
+VIEW = TasksView()
+
+
+def _state(row: dict[str, Any], at: str) -> str:
+    acked = row["acknowledged_utc"] is not None and row["acknowledged_utc"] <= at
+    if row["missed_utc"] is not None and row["missed_utc"] <= at:
+        return "missed"
+    if acked and row["acknowledged_utc"] <= row["deadline_utc"]:
+        return "acknowledged"
+    if row["deadline_utc"] < at:
+        return "overdue"
+    return "open"
+
+
+def tasks(ledger: Any, *, as_of: datetime, group: str | None = None,
+          member: str | None = None, overdue_only: bool = False) -> list[dict[str, Any]]:
+    """Tasks assigned by `as_of`, in deadline order, with their state at that moment:
+    open, acknowledged, overdue (deadline passed without an acknowledgement in time),
+    missed (confirmed by an admin).
+    """
+    at = utc_key(as_of)
+    where, params = filters(group=group, member=member)
+    rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
+                  (" AND" if where else " WHERE") + " assigned_utc <= ? "
+                  "ORDER BY deadline_utc, task_id", [*params, at])
+    result = []
+    for row in rows:
+        state = _state(row, at)
+        if overdue_only and state != "overdue":
+            continue
+        acknowledged = row["acknowledged_at"] if (row["acknowledged_utc"] or "~") <= at else None
+        result.append({"task": row["task_id"], "group": row["grp"], "member": row["member"],
+                       "summary": row["summary"], "assigned_by": row["assigned_by"],
+                       "assigned_at": row["assigned_at"], "deadline_at": row["deadline_at"],
+                       "acknowledged_at": acknowledged, "state": state})
+    return result
