@@ -9,7 +9,7 @@ import click
 
 from cli.output import emit, format_option
 from ledger.application import Ledger
-from ledger.errors import StoreError
+from ledger.errors import LedgerError
 from ledger.store import parse_store
 from projections import standings as standings_view
 
@@ -22,26 +22,31 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def tell_story(ledger: Ledger) -> None:
-    """加侨业委会9栋业主群, October 2026, under R2's rules."""
+    """加侨业委会9栋业主群, October 2026, under R2's rules (builtin:estate)."""
     ledger.register_group(actor="wx_chen", group="g9", name="加侨业委会9栋业主群",
-                          owner="wx_chen", at=_at(8, 9))
+                          owner="wx_chen", rulebook="builtin:estate", at=_at(8, 9))
     ledger.grant_role(actor="wx_chen", group="g9", member="wx_admin", role="admin",
                       at=_at(8, 9, 5))
     admin = {"actor": "wx_admin", "group": "g9"}
-    # Verified owners join by an owner's invitation plus the admin's review.
+    # Verified owners and their family join by an owner's invitation plus the admin's review.
     ledger.admit(**admin, member="wx_wang", nickname="g9#1003@王x", verified_by="wx_admin",
-                 at=_at(8, 10))
+                 relation="owner", at=_at(8, 10))
     ledger.admit(**admin, member="wx_li", nickname="李x明", invited_by="wx_wang",
-                 verified_by="wx_admin", at=_at(8, 11))
+                 verified_by="wx_admin", relation="owner", at=_at(8, 11))
     ledger.admit(**admin, member="wx_zhang", nickname="g9#1502@张x", invited_by="wx_wang",
-                 verified_by="wx_admin", at=_at(8, 11, 30))
+                 verified_by="wx_admin", relation="owner", at=_at(8, 11, 30))
     ledger.admit(**admin, member="wx_zhou", nickname="g9#0801@周x", verified_by="wx_admin",
-                 at=_at(8, 12))
+                 relation="family", at=_at(8, 12))
     ledger.admit(**admin, member="wx_sun", nickname="g9#2204@孙x", verified_by="wx_admin",
-                 at=_at(8, 12, 30))
-    # 楼号#房号@昵称: 李x明 fixes the nickname after a reminder.
+                 relation="owner", at=_at(8, 12, 30))
+    ledger.admit(**admin, member="wx_zhao", nickname="老赵", invited_by="wx_sun",
+                 verified_by="wx_admin", relation="family", at=_at(8, 13))
+    # 楼号#房号@昵称: 李x明 fixes the nickname after a reminder; 老赵 ignores two so far.
+    ledger.remind(**admin, member="wx_li", at=_at(8, 20))
     ledger.rename(actor="wx_li", group="g9", member="wx_li", nickname="g9#1001@李x明",
                   at=_at(9, 8))
+    ledger.remind(**admin, member="wx_zhao", at=_at(8, 20))
+    ledger.remind(**admin, member="wx_zhao", at=_at(11, 20))
     # Flags confirmed into warnings: 1st and 2nd violation, a warning each.
     flag = ledger.raise_flag(actor="wx_wang", group="g9", member="wx_zhang",
                              category="risky_link", message="m-778", excerpt="砍一刀 http://…",
@@ -55,7 +60,8 @@ def tell_story(ledger: Ledger) -> None:
     ledger.dismiss_flag(**admin, member="wx_wang", flag_id=rumor,
                         reason="物业已发通知，消息属实", at=_at(13, 10))
     # The third violation: 三次违反规定移出群聊 — the admins may now remove.
-    third = ledger.raise_flag(actor="wx_li", group="g9", member="wx_zhang", category="ads",
+    third = ledger.raise_flag(actor="wx_li", group="g9", member="wx_zhang",
+                              category="health_pitch",
                               message="m-845", excerpt="保健品团购，私聊优惠", at=_at(15, 19))
     ledger.confirm_flag(**admin, member="wx_zhang", flag_id=third, at=_at(15, 20))
     # A heated quarrel that will not stop: temporary removal, re-invitation after mediation.
@@ -72,10 +78,11 @@ def tell_story(ledger: Ledger) -> None:
 def demo(out: str | None, fmt: str) -> None:
     """Write a demo ledger to a new file and print its standings.
 
-    The story comes from the estate rulebook (R2): verified admissions, a nickname fixed
-    by a rename, flags confirmed into warnings, a third strike, a dismissed flag, and a
-    quarrel with a temporary removal and re-admission. It never writes to an existing
-    file, and ignores --store.
+    The story comes from the estate rulebook (R2, builtin:estate): verified admissions,
+    a non-compliant nickname fixed after a reminder and another still ignored, flags
+    confirmed into warnings, a third strike, a dismissed flag, and a quarrel with a
+    temporary removal and re-admission. It never writes to an existing file, and
+    ignores --store.
 
     \b
     Example:
@@ -91,10 +98,12 @@ def demo(out: str | None, fmt: str) -> None:
     try:
         tell_story(ledger)
         rows = standings_view.query(ledger, group="g9")
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
+    except LedgerError as error:
         ledger.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise click.ClickException(f"the demo failed and left no file: {error}") from None
+    ledger.close()
     click.echo(f"Wrote the demo ledger to {path}. Its standings:", err=True)
     emit(rows, standings_view.FIELDS, fmt)
     click.echo(f"Try: ledger --store {path} history g9 wx_zhang", err=True)
