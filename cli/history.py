@@ -15,13 +15,15 @@ from ledger.events import MembershipEvent
 _LONG_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic",
                 "actor", "occurred_at"}
+# Said by the row already, or too long for a table: JSON and CSV carry them.
+_NOT_IN_TABLE = {"group", "member", "rule_text", "nickname_rule", "rulebook", "on_sight_action"}
 COLUMNS = ("occurred_at", "recorded_at", "event", "actor", "details")
 
 
 def event_row(event: MembershipEvent) -> dict[str, Any]:
     facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
     details = "; ".join(f"{key}={value}" for key, value in facts.items()
-                        if key not in ("group", "member") and value is not None)
+                        if key not in _NOT_IN_TABLE and value is not None)
     return {"occurred_at": format_time(event.occurred_at),
             "recorded_at": format_time(event.recorded_at),
             "event": type(event).__name__, "actor": event.actor, **facts, "details": details}

@@ -99,4 +99,5 @@ def check(path: str) -> None:
     """
     book, source = load(path)
     click.echo(f"{source}: valid rulebook {book.name} ({book.title}), "
-               f"{len(book.categories)} categories.")
+               f"{len(book.categories)} "
+               f"{'category' if len(book.categories) == 1 else 'categories'}.")
