@@ -150,10 +150,9 @@ class Group(BaseAggregate[UUID]):
             raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
                                f"{', '.join(admission.relations)}")
         if relation is not None and relation in admission.excluded_relations:
-            allowed = ", ".join(admission.relations) or "others"
+            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise AdmissionRefused(f"{self.key}'s rules ({book}) exclude {relation} members: "
-                                   f"only {allowed} may be admitted, except "
-                                   f"{', '.join(admission.excluded_relations)}")
+                                   f"only {' or '.join(allowed) or 'other'} members are admitted")
         if admission.verification_required and not verified_by:
             raise AdmissionRefused(f"{self.key}'s rules ({book}) require identity "
                                    "verification: give --verified-by")
