@@ -121,6 +121,4 @@ def list_(session: Session, group_id: str | None, member_id: str | None, state: 
       ledger flag list --group g9 --state open
     """
     rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state)
-    if fmt == "table":
-        rows = [{**row, "flag": row["flag"][:8]} for row in rows]
     emit(rows, cases.FLAG_FIELDS, fmt)

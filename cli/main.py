@@ -140,7 +140,8 @@ def cli(ctx: click.Context, store: str | None, actor: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import demo, flag, group, history, member, project, rulebook, task, warn
+    from cli import (demo, dossier, flag, group, history, member, project, replay, rulebook,
+                     task, warn)
 
     cli.add_command(group.group)
     cli.add_command(member.member)
@@ -149,6 +150,8 @@ def _register() -> None:
     cli.add_command(rulebook.rulebook)
     cli.add_command(warn.warn)
     cli.add_command(history.history)
+    cli.add_command(dossier.dossier)
+    cli.add_command(replay.replay)
     cli.add_command(project.project)
     cli.add_command(demo.demo)
 

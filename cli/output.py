@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,15 +33,27 @@ def display_width(text: str) -> int:
     return width
 
 
+_LONG_ID = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{24}\b")
+_FRACTION = re.compile(r"(T\d\d:\d\d:\d\d)\.\d+")
+
+
 def _cell(value: Any) -> str:
+    """A value as a person reads it: ids cut to 8 digits (any unique prefix is accepted
+    back), times to the second. The machine formats keep them whole.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value).replace("\n", " ")
+    return for_people(str(value).replace("\n", " "))
+
+
+def for_people(text: str) -> str:
+    return _FRACTION.sub(r"\1", _LONG_ID.sub(r"\1", text))
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows aligned in columns, for people."""
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
               for i, c in enumerate(columns)]

@@ -1,38 +1,159 @@
-"""`ledger project …`: the read models, caught up from the log before every query."""
+"""`ledger project …`: the read models, caught up from the log before every query, now or
+at a past moment.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 import click
 
-from cli.main import Session, pass_session
-from cli.output import emit, format_option
+from cli.main import Session, pass_session, time_option
+from cli.output import emit, for_people, format_option
+from projections import activity as activity_view
+from projections import disputes as disputes_view
 from projections import standings as standings_view
+from projections import strikes as strikes_view
+
+
+def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of and --known-at, which every query takes."""
+    function = time_option("--known-at", "from what had been recorded by this time "
+                           "(recorded-at ≤ TIME)")(function)
+    return time_option("--as-of", "from the facts that had happened by this time "
+                       "(occurred-at ≤ TIME)")(function)
+
+
+def filters(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option("--member", "member_id", metavar="MEMBER",
+                            help="only this member")(function)
+    return click.option("--group", "group_id", metavar="GROUP", help="only this group")(function)
 
 
 @click.group()
 def project() -> None:
-    """Query the read models rebuilt from the log.
+    """Query the read models rebuilt from the log: standings, strikes, disputes, activity.
+    Every query answers now, or --as-of a past moment (the facts that had happened by
+    then) and --known-at one (what had been recorded by then); both work together.
 
     \b
     Example:
       ledger project standings --group g9
+      ledger project strikes --member wx_li --as-of 2026-11-23T00:00+08:00
     """
 
 
 @project.command("standings")
-@click.option("--group", "group_id", metavar="GROUP", help="only this group")
-@click.option("--member", "member_id", metavar="MEMBER", help="only this member")
+@filters
+@point_in_time
+@click.option("--explain", is_flag=True, help="list the events behind each status and count")
 @format_option
 @pass_session
-def standings(session: Session, group_id: str | None, member_id: str | None, fmt: str) -> None:
-    """Each member's standing: status, live strikes, and since when.
+def standings(session: Session, group_id: str | None, member_id: str | None,
+              as_of: datetime | None, known_at: datetime | None, explain: bool,
+              fmt: str) -> None:
+    """Each member's standing: status, live strikes by weight, since when, nickname
+    compliance, unanswered reminders, and whether a membership review is due.
 
     Status is one of active, warned, removal_due, temporarily_removed, removed, left.
 
     \b
     Example:
       ledger project standings --group g9
-      ledger project standings --group g9 --format json
+      ledger project standings --group g9 --member wx_li --explain
+      ledger project standings --as-of 2026-11-23T00:00+08:00 --format json
     """
-    rows = standings_view.query(session.ledger(), group=group_id, member=member_id)
+    rows = standings_view.query(session.ledger(), group=group_id, member=member_id,
+                                as_of=as_of, known_at=known_at, explain=explain)
+    if not explain:
+        emit(rows, standings_view.FIELDS, fmt)
+        return
+    if fmt in ("json", "jsonl"):
+        emit(rows, (*standings_view.FIELDS, "explanation"), fmt)
+        return
+    if fmt == "csv":
+        flat = [{**row, "explanation": " | ".join(
+            f"{e['occurred_at']} {e['event']} by {e['actor']}: {e['summary']}"
+            for e in row["explanation"])} for row in rows]
+        emit(flat, (*standings_view.FIELDS, "explanation"), fmt)
+        return
     emit(rows, standings_view.FIELDS, fmt)
+    for row in rows:
+        click.echo(f"\n{row['group']}/{row['member']}: {row['status']}, {row['strikes']} "
+                   f"strike{'s' if row['strikes'] != 1 else ''}, since {row['since']}, because:")
+        if not row["explanation"]:
+            click.echo(f"  {row['since']}  (a strike expired)")
+        for line in row["explanation"]:
+            click.echo(for_people(f"  {line['occurred_at']}  {line['event']} by "
+                                  f"{line['actor']}: {line['summary']}"))
+
+
+@project.command("strikes")
+@filters
+@point_in_time
+@click.option("--state", type=click.Choice(["live", "expired", "overturned", "reduced"]),
+              help="only strikes in this state")
+@format_option
+@pass_session
+def strikes(session: Session, group_id: str | None, member_id: str | None,
+            as_of: datetime | None, known_at: datetime | None, state: str | None,
+            fmt: str) -> None:
+    """Every strike: case id, category, weight, when it happened, the rule version it was
+    judged by, and its state (live, expired, overturned, reduced). The table shows 8
+    digits of each case id; JSON adds the reason and the rule text cited.
+
+    \b
+    Example:
+      ledger project strikes --group g9
+      ledger project strikes --member wx_li --state live --format json
+    """
+    rows = strikes_view.query(session.ledger(), group=group_id, member=member_id,
+                              as_of=as_of, known_at=known_at, state=state)
+    if fmt == "table":
+        emit(rows, strikes_view.FIELDS, fmt)
+    else:
+        emit(rows, (*strikes_view.FIELDS, "reason", "rule_text"), fmt)
+
+
+@project.command("disputes")
+@filters
+@point_in_time
+@format_option
+@pass_session
+def disputes(session: Session, group_id: str | None, member_id: str | None,
+             as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
+    """Per member, every temporary removal, removal, mediation note and re-admission, in
+    the order they happened: the file a reviewer reads.
+
+    \b
+    Example:
+      ledger project disputes --member wx_zhou
+    """
+    rows = disputes_view.query(session.ledger(), group=group_id, member=member_id,
+                               as_of=as_of, known_at=known_at)
+    emit(rows, disputes_view.FIELDS, fmt)
+
+
+@project.command("activity")
+@click.option("--group", "group_id", metavar="GROUP", help="only this group")
+@click.option("--member", "actor", metavar="ACTOR",
+              help="only what this person recorded (the actor)")
+@point_in_time
+@format_option
+@pass_session
+def activity(session: Session, group_id: str | None, actor: str | None,
+             as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
+    """Per actor and group, how many admissions, warnings, removals, confirmations,
+    dismissals and re-admissions they recorded (everything else under `other`), and the
+    first and last time one happened — for the office that audits the admins.
+
+    \b
+    Example:
+      ledger project activity --group g9
+      ledger project activity --member admin1 --format json
+    """
+    rows = activity_view.query(session.ledger(), group=group_id, actor=actor, as_of=as_of,
+                               known_at=known_at)
+    emit(rows, activity_view.FIELDS, fmt)

@@ -90,8 +90,6 @@ def overdue(session: Session, group_id: str | None, member_id: str | None,
     ledger = session.ledger()
     rows = tasks_view.tasks(ledger, as_of=as_of or ledger.clock(), group=group_id,
                             member=member_id, overdue_only=True)
-    if fmt == "table":
-        rows = [{**row, "task": row["task"][:8]} for row in rows]
     emit(rows, tasks_view.FIELDS, fmt)
 
 
@@ -112,8 +110,6 @@ def list_(session: Session, group_id: str | None, member_id: str | None,
     ledger = session.ledger()
     rows = tasks_view.tasks(ledger, as_of=as_of or ledger.clock(), group=group_id,
                             member=member_id)
-    if fmt == "table":
-        rows = [{**row, "task": row["task"][:8]} for row in rows]
     emit(rows, tasks_view.FIELDS, fmt)
 
 

@@ -44,3 +44,7 @@ def format_time(moment: datetime) -> str:
 def utc_key(moment: datetime) -> str:
     """A fixed-width UTC text that sorts in time order, whatever offset a time was given in."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_utc_key(key: str) -> datetime:
+    return datetime.strptime(key, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)

@@ -79,6 +79,7 @@ class Strike:
     expires_at: datetime | None
     flag_id: str | None = None
     task_id: str | None = None
+    version: int = 0  # the WarningIssued event's place in its membership's sequence
 
     def live_at(self, moment: datetime) -> bool:
         return self.expires_at is None or self.expires_at > moment
@@ -119,6 +120,11 @@ class MembershipState:
     reviewed_at: datetime | None = None
     review_period_days: int | None = None
     since: datetime | None = None
+    # What explains the standing: the event that set the status (None when a strike's
+    # expiry did), the unanswered reminders, and the on-sight strike.
+    since_version: int | None = None
+    reminder_versions: tuple[int, ...] = ()
+    on_sight_version: int | None = None
 
     @property
     def live_strikes(self) -> int:
@@ -182,7 +188,7 @@ def advance(state: MembershipState, moment: datetime) -> MembershipState:
         before = state.status
         state = replace(state, now=expiry)
         if state.status != before:
-            state = replace(state, since=expiry)
+            state = replace(state, since=expiry, since_version=None)
     return replace(state, now=moment)
 
 
@@ -234,8 +240,21 @@ def step(state: MembershipState, event: MembershipEvent) -> MembershipState:
     before = state.status
     after = _apply(event, state)
     if after.status != before:
-        after = replace(after, since=event.occurred_at)
+        after = replace(after, since=event.occurred_at, since_version=event.originator_version)
     return after
+
+
+def explain(events: Sequence[MembershipEvent], state: MembershipState) -> list[MembershipEvent]:
+    """The events that produced `state`'s status and strike count, in the order they
+    happened: what set the status, each live strike, the unanswered reminders, and the
+    strike that made a removal due on sight.
+    """
+    versions = {s.version for s in state.strikes if state.now is None or s.live_at(state.now)}
+    versions |= set(state.reminder_versions) if state.nickname_ok is False else set()
+    for extra in (state.since_version, state.on_sight_version if state.on_sight_due else None):
+        if extra is not None:
+            versions.add(extra)
+    return [e for e in in_order(events) if e.originator_version in versions]
 
 
 def check_in_group(state: MembershipState, at: datetime) -> None:
@@ -283,7 +302,7 @@ def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
         raise AlreadyMember(f"{state.member} was removed from {state.group}: "
                             "use 'member readmit' to take them back")
     return replace(state, presence="in", nickname=event.nickname, nickname_ok=event.nickname_ok,
-                   reminders=0, reviewed_at=event.occurred_at,
+                   reminders=0, reminder_versions=(), reviewed_at=event.occurred_at,
                    review_period_days=event.review_period_days, on_sight_due=False)
 
 
@@ -291,9 +310,10 @@ def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
 def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
     check_in_group(state, event.occurred_at)
     # A compliant nickname clears the reminders; a non-compliant one keeps counting them.
-    reminders = 0 if event.nickname_ok is not False else state.reminders
+    cleared = event.nickname_ok is not False
     return replace(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
-                   reminders=reminders)
+                   reminders=0 if cleared else state.reminders,
+                   reminder_versions=() if cleared else state.reminder_versions)
 
 
 @_apply.register
@@ -304,7 +324,8 @@ def _(event: NicknameReminded, state: MembershipState) -> MembershipState:
                          f"complies with the rules at {format_time(event.occurred_at)}: "
                          "nothing to remind")
     return replace(state, reminders=state.reminders + 1,
-                   reminders_before_removal=event.reminders_before_removal)
+                   reminders_before_removal=event.reminders_before_removal,
+                   reminder_versions=(*state.reminder_versions, event.originator_version))
 
 
 @_apply.register
@@ -332,10 +353,12 @@ def _(event: FlagDismissed, state: MembershipState) -> MembershipState:
 def _(event: WarningIssued, state: MembershipState) -> MembershipState:
     check_in_group(state, event.occurred_at)
     strike = Strike(event.sanction_id, event.category, event.weight, event.occurred_at,
-                    event.expires_at, event.flag_id, event.task_id)
-    on_sight_due = state.on_sight_due or (event.on_sight and event.on_sight_action == "removal_due")
+                    event.expires_at, event.flag_id, event.task_id, event.originator_version)
+    due_on_sight = event.on_sight and event.on_sight_action == "removal_due"
     return replace(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
-                   on_sight_due=on_sight_due)
+                   on_sight_due=state.on_sight_due or due_on_sight,
+                   on_sight_version=event.originator_version if due_on_sight
+                   else state.on_sight_version)
 
 
 @_apply.register

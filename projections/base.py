@@ -30,14 +30,22 @@ class Db:
     PostgreSQL, and table names qualified by the PostgreSQL schema.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, *, suffix: str = "") -> None:
         self.ledger = ledger
         self.kind = ledger.store.kind
         self.datastore = ledger.factory.datastore  # type: ignore[attr-defined]
         self.schema = ledger.store.postgres.get("POSTGRES_SCHEMA", "") if self.kind == "postgres" else ""
+        # A replay builds a view's copy beside it: the same code, tables named with a suffix.
+        self.suffix = suffix
 
     def table(self, name: str) -> str:
+        if name != POSITIONS:
+            name += self.suffix
         return f"{self.schema}.{name}" if self.schema else name
+
+    def tracked(self, view: View) -> str:
+        """The name under which the view's position is kept."""
+        return view.name + self.suffix
 
     @contextlib.contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
@@ -94,27 +102,29 @@ class View(ABC):
     def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None: ...
 
 
-def _ensure(db: Db, view: View) -> None:
+def ensure(db: Db, view: View) -> None:
     with db.transaction() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {db.table(POSITIONS)} "
                        "(view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
                        "position BIGINT NOT NULL)")
-        cursor.execute(f"SELECT version FROM {db.table(POSITIONS)} WHERE view=?", (view.name,))
+        cursor.execute(f"SELECT version FROM {db.table(POSITIONS)} WHERE view=?",
+                       (db.tracked(view),))
         row = cursor.fetchone()
-        complete = all(db.table_exists(cursor, name) for name in view.tables)
+        complete = all(db.table_exists(cursor, name + db.suffix) for name in view.tables)
         if row is not None and row["version"] == view.version and complete:
             return
         for name, columns in view.tables.items():
             cursor.execute(f"DROP TABLE IF EXISTS {db.table(name)}")
             cursor.execute(f"CREATE TABLE {db.table(name)} ({columns})")
-        cursor.execute(f"DELETE FROM {db.table(POSITIONS)} WHERE view=?", (view.name,))
+        cursor.execute(f"DELETE FROM {db.table(POSITIONS)} WHERE view=?", (db.tracked(view),))
         cursor.execute(f"INSERT INTO {db.table(POSITIONS)} (view, version, position) "
-                       "VALUES (?, ?, 0)", (view.name, view.version))
+                       "VALUES (?, ?, 0)", (db.tracked(view), view.version))
 
 
 def position(db: Db, view: View) -> int:
     with db.transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT position FROM {db.table(POSITIONS)} WHERE view=?", (view.name,))
+        cursor.execute(f"SELECT position FROM {db.table(POSITIONS)} WHERE view=?",
+                       (db.tracked(view),))
         row = cursor.fetchone()
         return int(row["position"]) if row else 0
 
@@ -124,10 +134,10 @@ class _Overtaken(Exception):
 
 
 def catch_up(ledger: Ledger, view: View, *, batch_size: int = BATCH_SIZE,
-             progress: Callable[[int], None] | None = None) -> int:
+             progress: Callable[[int], None] | None = None, db: Db | None = None) -> int:
     """Bring the view up to the end of the log; returns the number of events processed."""
-    db = Db(ledger)
-    _ensure(db, view)
+    db = db or Db(ledger)
+    ensure(db, view)
     processed = 0
     attempts = 0
     while True:
@@ -140,7 +150,7 @@ def catch_up(ledger: Ledger, view: View, *, batch_size: int = BATCH_SIZE,
             with db.transaction() as cursor:
                 moved = cursor.execute(
                     f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? AND position=?",
-                    (notifications[-1].id, view.name, start))
+                    (notifications[-1].id, db.tracked(view), start))
                 if moved != 1:
                     raise _Overtaken
                 view.process(db, cursor, events)
@@ -154,13 +164,42 @@ def catch_up(ledger: Ledger, view: View, *, batch_size: int = BATCH_SIZE,
             progress(len(events))
 
 
-def rebuild(ledger: Ledger, view: View, **kwargs: Any) -> int:
+def rebuild(ledger: Ledger, view: View, *, db: Db | None = None, **kwargs: Any) -> int:
     """Drop the view's tables and follow the log again from position 0."""
-    db = Db(ledger)
+    db = db or Db(ledger)
+    drop(db, view)
+    return catch_up(ledger, view, db=db, **kwargs)
+
+
+def drop(db: Db, view: View) -> None:
     with db.transaction() as cursor:
         for name in view.tables:
             cursor.execute(f"DROP TABLE IF EXISTS {db.table(name)}")
-    return catch_up(ledger, view, **kwargs)
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {db.table(POSITIONS)} "
+                       "(view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+                       "position BIGINT NOT NULL)")
+        cursor.execute(f"DELETE FROM {db.table(POSITIONS)} WHERE view=?", (db.tracked(view),))
+
+
+def table_rows(db: Db, view: View) -> dict[str, list[dict[str, Any]]]:
+    """Every row of each of the view's tables, in a fixed order."""
+    rows = {}
+    with db.transaction(commit=False) as cursor:
+        for name, columns in view.tables.items():
+            cursor.execute(f"SELECT * FROM {db.table(name)} ORDER BY "
+                           + ", ".join(_column_names(columns)))
+            rows[name] = cursor.fetchall()
+    return rows
+
+
+def _column_names(columns: str) -> list[str]:
+    names = []
+    for part in columns.split(","):
+        word = part.strip().split(" ")[0]
+        if word and word.upper() not in ("PRIMARY", "KEY", "UNIQUE") and "(" not in word \
+                and ")" not in word:
+            names.append(word)
+    return names
 
 
 def select(ledger: Ledger, view: View, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ from uuid import UUID
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, MembershipEvent
+from ledger.errors import NotFound
 from ledger.timeline import MembershipState, advance, replay
+from ledger.timeline import explain as explain_state
 from projections.base import Cursor, Db, View, filters, select
 
 FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
@@ -80,28 +82,67 @@ def row_of(state: MembershipState) -> dict[str, Any]:
 
 
 def query(ledger: Any, *, group: str | None = None, member: str | None = None,
-          at: datetime | None = None) -> list[dict[str, Any]]:
-    """The standings at `at` (default: the ledger's clock now), ordered by group and
-    member.
+          at: datetime | None = None, as_of: datetime | None = None,
+          known_at: datetime | None = None, explain: bool = False) -> list[dict[str, Any]]:
+    """The standings, ordered by group and member: now (the ledger's clock, or `at`), or
+    as the facts that had happened by `as_of` and been recorded by `known_at` made them.
+
+    A point-in-time answer folds each membership's own events again (only those of the
+    member asked about, when one is), never the whole log. With `explain`, each row
+    lists the events that produced its status and strike count.
     """
-    moment = at or ledger.clock()
-    key = utc_key(moment)
+    moment = as_of or at or ledger.clock()
     where, params = filters(group=group, member=member)
     rows = select(ledger, VIEW,
                   "SELECT grp, member, nickname, status, strikes, since, nickname_ok, "
                   f"reminders, review_due_utc, next_change_utc FROM {{t}}{where} "
                   "ORDER BY grp, member", params)
+    key = utc_key(moment)
     result = []
     for r in rows:
-        if r["next_change_utc"] is not None and r["next_change_utc"] <= key:
-            history = ledger.events.get(membership_id(r["grp"], r["member"]))
-            result.append(row_of(advance(replay(history), moment)))
+        stored_is_current = (as_of is None and known_at is None and not explain and (
+            r["next_change_utc"] is None or r["next_change_utc"] > key))
+        if stored_is_current:
+            result.append(_from_stored(r, key))
             continue
-        result.append({
-            "group": r["grp"], "member": r["member"], "nickname": r["nickname"],
-            "status": r["status"], "strikes": r["strikes"], "since": r["since"],
-            "nickname_ok": None if r["nickname_ok"] is None else bool(r["nickname_ok"]),
-            "reminders": r["reminders"],
-            "review_due": r["review_due_utc"] is not None and r["review_due_utc"] <= key,
-        })
+        history = list(ledger.events.get(membership_id(r["grp"], r["member"])))
+        try:
+            state = advance(replay(history, as_of=as_of, known_at=known_at), moment)
+        except NotFound:
+            continue  # not yet admitted then, or not yet recorded
+        row = row_of(state)
+        if explain:
+            row["explanation"] = [explained(e) for e in explain_state(history, state)]
+        result.append(row)
     return result
+
+
+def _from_stored(r: dict[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "group": r["grp"], "member": r["member"], "nickname": r["nickname"],
+        "status": r["status"], "strikes": r["strikes"], "since": r["since"],
+        "nickname_ok": None if r["nickname_ok"] is None else bool(r["nickname_ok"]),
+        "reminders": r["reminders"],
+        "review_due": r["review_due_utc"] is not None and r["review_due_utc"] <= key,
+    }
+
+
+def explained(event: MembershipEvent) -> dict[str, Any]:
+    """One event as an explanation line: when, what, who, and its facts in a phrase."""
+    facts = event.model_dump(mode="json", include=_EXPLAINING | {"rulebook", "rulebook_version"})
+    summary = "; ".join([*judged_by(facts), *(f"{k}={v}" for k, v in facts.items()
+                                              if v not in (None, "") and k in _EXPLAINING)])
+    return {"occurred_at": format_time(event.occurred_at),
+            "recorded_at": format_time(event.recorded_at), "event": type(event).__name__,
+            "actor": event.actor, "summary": summary}
+
+
+_EXPLAINING = {"category", "weight", "reason", "nickname", "new_nickname", "reminder",
+               "temporary", "cause", "note", "sanction_id"}
+
+
+def judged_by(facts: dict[str, Any]) -> list[str]:
+    """`rules=estate v1` for an event judged by a rulebook version, else nothing."""
+    if facts.get("rulebook") is None:
+        return []
+    return [f"rules={facts['rulebook']} v{facts['rulebook_version']}"]

@@ -107,7 +107,8 @@ def walk_through(store: str) -> Walk:
 
 def expected_walk_outputs(walk: Walk) -> dict[str, str]:
     return {
-        "create": f"Registered group g9 ({GROUP_NAME}), owned by owner1.\n",
+        "create": f"Registered group g9 ({GROUP_NAME}), owned by owner1, under default v1 "
+                  "(默认群规 (default rules)).\n",
         "grant": "Granted admin in g9 to admin1.\n",
         "admit_wang": "Admitted wx_wang to g9 as g9#1003@王x.\n",
         "admit_li": "Admitted wx_li to g9 as 李x明.\n",
@@ -117,7 +118,7 @@ def expected_walk_outputs(walk: Walk) -> dict[str, str]:
         "confirm": f"Confirmed flag {walk.flag_id[:8]}: wx_li in g9 is warned "
                    "(1 of 3 strikes, warned).\n"
                    f"{walk.confirm_warning_id}\n",
-        "warn": "Warned wx_li in g9 for flooding (刷屏): 2 of 3 strikes, warned.\n"
+        "warn": "Warned wx_li in g9 for flooding: 2 of 3 strikes, warned.\n"
                 f"{walk.warning_id}\n",
         "remove": "Temporarily removed wx_li from g9: 与邻居争吵，劝阻无效\n"
                   f"{walk.removal_id}\n",
@@ -125,14 +126,18 @@ def expected_walk_outputs(walk: Walk) -> dict[str, str]:
     }
 
 
-# The standings after the walk-through, in every format.
+# The standings after the walk-through, in every format. The default rulebook has no
+# nickname pattern (nickname_ok is null), no reviews, and strikes that never expire, so
+# these stay true whatever the day the tests run.
+STANDING_KEYS = ["group", "member", "nickname", "status", "strikes", "since"]
 WALK_STANDINGS = [
     {"group": "g9", "member": "wx_li", "nickname": "g9#1001@李x明", "status": "warned",
-     "strikes": 2, "since": "2026-11-24T18:00:00+08:00"},
+     "strikes": 2, "since": "2026-11-24T18:00:00+08:00", "nickname_ok": None,
+     "reminders": 0, "review_due": False},
     {"group": "g9", "member": "wx_wang", "nickname": "g9#1003@王x", "status": "active",
-     "strikes": 0, "since": "2026-11-20T10:00:00+08:00"},
+     "strikes": 0, "since": "2026-11-20T10:00:00+08:00", "nickname_ok": None,
+     "reminders": 0, "review_due": False},
 ]
-
 
 WALK_STANDINGS_PRINTED = {
     "json": """\
@@ -143,7 +148,10 @@ WALK_STANDINGS_PRINTED = {
     "nickname": "g9#1001@李x明",
     "status": "warned",
     "strikes": 2,
-    "since": "2026-11-24T18:00:00+08:00"
+    "since": "2026-11-24T18:00:00+08:00",
+    "nickname_ok": null,
+    "reminders": 0,
+    "review_due": false
   },
   {
     "group": "g9",
@@ -151,27 +159,36 @@ WALK_STANDINGS_PRINTED = {
     "nickname": "g9#1003@王x",
     "status": "active",
     "strikes": 0,
-    "since": "2026-11-20T10:00:00+08:00"
+    "since": "2026-11-20T10:00:00+08:00",
+    "nickname_ok": null,
+    "reminders": 0,
+    "review_due": false
   }
 ]
 """,
     "jsonl": (
         '{"group":"g9","member":"wx_li","nickname":"g9#1001@李x明","status":"warned",'
-        '"strikes":2,"since":"2026-11-24T18:00:00+08:00"}\n'
+        '"strikes":2,"since":"2026-11-24T18:00:00+08:00","nickname_ok":null,"reminders":0,'
+        '"review_due":false}\n'
         '{"group":"g9","member":"wx_wang","nickname":"g9#1003@王x","status":"active",'
-        '"strikes":0,"since":"2026-11-20T10:00:00+08:00"}\n'
+        '"strikes":0,"since":"2026-11-20T10:00:00+08:00","nickname_ok":null,"reminders":0,'
+        '"review_due":false}\n'
     ),
     "csv": (
-        "group,member,nickname,status,strikes,since\n"
-        "g9,wx_li,g9#1001@李x明,warned,2,2026-11-24T18:00:00+08:00\n"
-        "g9,wx_wang,g9#1003@王x,active,0,2026-11-20T10:00:00+08:00\n"
+        "group,member,nickname,status,strikes,since,nickname_ok,reminders,review_due\n"
+        "g9,wx_li,g9#1001@李x明,warned,2,2026-11-24T18:00:00+08:00,,0,false\n"
+        "g9,wx_wang,g9#1003@王x,active,0,2026-11-20T10:00:00+08:00,,0,false\n"
     ),
     # 李 and 明 take two columns each, so the nickname column is 13 wide and 王x's
-    # nickname (11 columns) gets two more spaces.
+    # nickname (11 columns) gets two more spaces; a null is an empty cell.
     "table": (
-        "group  member   nickname       status  strikes  since\n"
-        "-----  -------  -------------  ------  -------  -------------------------\n"
-        "g9     wx_li    g9#1001@李x明  warned  2        2026-11-24T18:00:00+08:00\n"
-        "g9     wx_wang  g9#1003@王x    active  0        2026-11-20T10:00:00+08:00\n"
+        "group  member   nickname       status  strikes  since                      "
+        "nickname_ok  reminders  review_due\n"
+        "-----  -------  -------------  ------  -------  -------------------------  "
+        "-----------  ---------  ----------\n"
+        "g9     wx_li    g9#1001@李x明  warned  2        2026-11-24T18:00:00+08:00  "
+        "             0          no\n"
+        "g9     wx_wang  g9#1003@王x    active  0        2026-11-20T10:00:00+08:00  "
+        "             0          no\n"
     ),
 }

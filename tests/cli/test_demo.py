@@ -12,13 +12,22 @@ from cli.main import cli
 from tests.cli.support import event_count, ok, run, runner
 
 DEMO_TABLE = (
-    "group  member    nickname       status       strikes  since\n"
-    "-----  --------  -------------  -----------  -------  -------------------------\n"
-    "g9     wx_li     g9#1001@李x明  active       0        2026-10-08T11:00:00+08:00\n"
-    "g9     wx_sun    g9#2204@孙x    left         0        2026-10-20T09:00:00+08:00\n"
-    "g9     wx_wang   g9#1003@王x    active       0        2026-10-08T10:00:00+08:00\n"
-    "g9     wx_zhang  g9#1502@张x    removal_due  3        2026-10-15T20:00:00+08:00\n"
-    "g9     wx_zhou   g9#0801@周x    active       0        2026-10-19T18:00:00+08:00\n"
+    "group  member    nickname       status       strikes  since                      "
+    "nickname_ok  reminders  review_due\n"
+    "-----  --------  -------------  -----------  -------  -------------------------  "
+    "-----------  ---------  ----------\n"
+    "g9     wx_li     g9#1001@李x明  active       0        2026-10-08T11:00:00+08:00  "
+    "yes          0          no\n"
+    "g9     wx_sun    g9#2204@孙x    left         0        2026-10-20T09:00:00+08:00  "
+    "yes          0          no\n"
+    "g9     wx_wang   g9#1003@王x    active       0        2026-10-08T10:00:00+08:00  "
+    "yes          0          no\n"
+    "g9     wx_zhang  g9#1502@张x    removal_due  3        2026-10-15T20:00:00+08:00  "
+    "yes          0          no\n"
+    "g9     wx_zhao   老赵           active       0        2026-10-08T13:00:00+08:00  "
+    "no           2          no\n"
+    "g9     wx_zhou   g9#0801@周x    active       0        2026-10-19T18:00:00+08:00  "
+    "yes          0          no\n"
 )
 
 
@@ -48,7 +57,8 @@ class TestDemo:
         rows = {row["member"]: row for row in orjson.loads(result.stdout)}
         assert rows["wx_zhang"] == {
             "group": "g9", "member": "wx_zhang", "nickname": "g9#1502@张x",
-            "status": "removal_due", "strikes": 3, "since": "2026-10-15T20:00:00+08:00"}
+            "status": "removal_due", "strikes": 3, "since": "2026-10-15T20:00:00+08:00",
+            "nickname_ok": True, "reminders": 0, "review_due": False}
 
     def test_a_second_run_writes_a_second_file(self, in_tmp: Path) -> None:
         first = demo()
@@ -83,7 +93,7 @@ class TestDemo:
 
         assert result.exit_code == 0, result.stderr
         assert result.stdout.split("\n")[4] == (
-            "g9,wx_zhang,g9#1502@张x,removal_due,3,2026-10-15T20:00:00+08:00")
+            "g9,wx_zhang,g9#1502@张x,removal_due,3,2026-10-15T20:00:00+08:00,true,0,false")
         assert sorted(p.name for p in in_tmp.iterdir()) == ["story.db"]
 
     def test_it_ignores_store(self, in_tmp: Path) -> None:

@@ -68,7 +68,8 @@ def recomputed_by_hand(ledger: Ledger) -> list[dict[str, object]]:
                 status, since = new_status, event.occurred_at
         assert since is not None
         rows.append({"group": group, "member": member, "nickname": nickname, "status": status,
-                     "strikes": strikes, "since": since.isoformat(timespec="seconds")})
+                     "strikes": strikes, "since": since.isoformat(timespec="seconds"),
+                     "nickname_ok": None, "reminders": 0, "review_due": False})
     return rows
 
 
@@ -193,7 +194,8 @@ class TestLateFacts:
 
         assert rows == [{"group": "g9", "member": "wx_li", "nickname": "李x明",
                          "status": "warned", "strikes": 2,
-                         "since": (NOW - timedelta(days=2)).isoformat()}]
+                         "since": (NOW - timedelta(days=2)).isoformat(),
+                         "nickname_ok": None, "reminders": 0, "review_due": False}]
 
 
 @pytest.mark.postgres
@@ -207,8 +209,9 @@ class TestPostgresGaps:
         first.admit(actor="admin1", group="g9", member="wx_li", nickname="李x明")
         seen_by_first = first.membership("g9", "wx_li")
         seen_by_second = second.membership("g9", "wx_li")
-        seen_by_first.warn(actor="admin1", occurred_at=NOW, category="ads")
-        seen_by_second.warn(actor="admin1", occurred_at=NOW, category="flooding")
+        rules = first.rules("g9")
+        seen_by_first.warn(actor="admin1", occurred_at=NOW, rules=rules, category="ads")
+        seen_by_second.warn(actor="admin1", occurred_at=NOW, rules=rules, category="flooding")
         first.save(seen_by_first)
 
         with pytest.raises(ConcurrentUpdate):

@@ -1,0 +1,94 @@
+"""The dossier of one member across all groups — what a reviewer reads before deciding:
+the standing in each group with the events that explain it, and every event in the order
+it happened, with actor, occurred-at, recorded-at, and the rule text a sanction cited.
+
+Its table is only an index from a member to the groups they were ever admitted to; the
+facts come from that member's own events, so a dossier never replays the whole log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ledger.aggregates import membership_id
+from ledger.clock import format_time, utc_key
+from ledger.errors import NotFound
+from ledger.events import LedgerEvent, MemberAdmitted, MembershipEvent
+from ledger.timeline import advance, replay
+from ledger.timeline import explain as explain_state
+from projections.base import Cursor, Db, View, select
+from projections.standings import explained, judged_by, row_of
+
+EVENT_FIELDS = ("occurred_at", "recorded_at", "group", "event", "actor", "details")
+_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic",
+                "actor", "occurred_at"}
+# Said by the line already, or too long for a phrase: the facts keep them all.
+_NOT_IN_DETAILS = {"group", "member", "rule_text", "nickname_rule", "rulebook",
+                   "rulebook_version", "category_label", "on_limit", "on_sight_action"}
+
+
+class MemberGroupsView(View):
+    name = "member_groups"
+    version = 1
+    tables = {
+        "view_member_groups": (
+            "member TEXT NOT NULL, grp TEXT NOT NULL, first_utc TEXT NOT NULL, "
+            "PRIMARY KEY (member, grp)"
+        )
+    }
+
+    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {db.table('view_member_groups')} (member, grp, first_utc) "
+            "VALUES (?, ?, ?) ON CONFLICT (member, grp) DO NOTHING",
+            [(e.member, e.group, utc_key(e.occurred_at)) for e in events
+             if isinstance(e, MemberAdmitted) and e.originator_version == 1],
+        )
+
+
+VIEW = MemberGroupsView()
+
+
+def event_line(event: MembershipEvent) -> dict[str, Any]:
+    """One event as history and the dossier show it: when it happened and was recorded,
+    what, by whom, its facts in a phrase (`details`), the rule text it cited, and all its
+    facts.
+    """
+    facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
+    details = "; ".join([*judged_by(facts), *(f"{k}={v}" for k, v in facts.items()
+                                              if v not in (None, "") and k not in _NOT_IN_DETAILS)])
+    return {"occurred_at": format_time(event.occurred_at),
+            "recorded_at": format_time(event.recorded_at), "group": event.group,
+            "member": event.member, "event": type(event).__name__, "actor": event.actor,
+            "details": details, "rule_text": getattr(event, "rule_text", None) or None,
+            "facts": facts}
+
+
+def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
+            known_at: datetime | None = None) -> dict[str, Any]:
+    """The member's file: `standings` (one per group, explained) and `events` (every
+    event in every group, in the order it happened), as of a moment if asked.
+    """
+    groups = select(ledger, VIEW, "SELECT grp FROM {t} WHERE member = ? ORDER BY grp",
+                    (member,))
+    if not groups:
+        raise NotFound(f"{member} was never admitted to any group in this ledger: check the "
+                       "member id")
+    moment = as_of or ledger.clock()
+    standings, events = [], []
+    for row in groups:
+        history = list(ledger.events.get(membership_id(row["grp"], member)))
+        try:
+            state = advance(replay(history, as_of=as_of, known_at=known_at), moment)
+        except NotFound:
+            continue
+        standing = row_of(state)
+        standing["explanation"] = [explained(e) for e in explain_state(history, state)]
+        standings.append(standing)
+        events += [e for e in history
+                   if (as_of is None or e.occurred_at <= as_of)
+                   and (known_at is None or e.recorded_at <= known_at)]
+    events.sort(key=lambda e: (e.occurred_at, e.group, e.originator_version))
+    return {"member": member, "standings": standings, "events": [event_line(e) for e in events]}

@@ -1,0 +1,100 @@
+"""Strikes: every strike with its group, member, case id, category, weight, when it
+happened, the rule version it was judged by, and its state at the moment asked about:
+`live`, `expired`, `overturned` or `reduced` (the last two come with appeals).
+
+A row is written once, when its warning is recorded; what changes later (an expiry, an
+appeal's decision) is kept as the moment it happens, so that any past moment can be
+answered from the rows alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ledger.clock import format_time, utc_key
+from ledger.events import LedgerEvent, WarningIssued
+from projections.base import Cursor, Db, View, filters, select
+
+FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at", "rule",
+          "state", "expires_at", "issued_by")
+
+
+class StrikesView(View):
+    name = "strikes"
+    version = 1
+    tables = {
+        "view_strikes": (
+            "case_id TEXT PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL, "
+            "category TEXT NOT NULL, label TEXT NOT NULL, weight INTEGER NOT NULL, "
+            "occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL, recorded_utc TEXT NOT NULL, "
+            "rulebook TEXT NOT NULL, rulebook_version INTEGER NOT NULL, expires_at TEXT, "
+            "expires_utc TEXT, actor TEXT NOT NULL, reason TEXT, rule_text TEXT NOT NULL, "
+            "flag_id TEXT, task_id TEXT, "
+            # Set by appeals' decisions: when, as it happened and as it was recorded.
+            "overturned_utc TEXT, overturned_recorded_utc TEXT, reduced_utc TEXT, "
+            "reduced_recorded_utc TEXT, reduced_weight INTEGER"
+        )
+    }
+
+    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {db.table('view_strikes')} (case_id, grp, member, category, label, "
+            "weight, occurred_at, occurred_utc, recorded_utc, rulebook, rulebook_version, "
+            "expires_at, expires_utc, actor, reason, rule_text, flag_id, task_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (case_id) DO NOTHING",
+            [(e.sanction_id, e.group, e.member, e.category, e.category_label, e.weight,
+              format_time(e.occurred_at), utc_key(e.occurred_at), utc_key(e.recorded_at),
+              e.rulebook, e.rulebook_version,
+              format_time(e.expires_at) if e.expires_at else None,
+              utc_key(e.expires_at) if e.expires_at else None, e.actor, e.reason, e.rule_text,
+              e.flag_id, e.task_id)
+             for e in events if isinstance(e, WarningIssued)],
+        )
+
+
+VIEW = StrikesView()
+
+
+def _happened(at_utc: str | None, recorded_utc: str | None, as_of: str, known_at: str) -> bool:
+    return at_utc is not None and at_utc <= as_of and (recorded_utc or "") <= known_at
+
+
+def state_of(row: dict[str, Any], as_of: str, known_at: str) -> tuple[str, int]:
+    """The strike's state and weight at `as_of`, from what was recorded by `known_at`."""
+    if _happened(row["overturned_utc"], row["overturned_recorded_utc"], as_of, known_at):
+        return "overturned", 0
+    if row["expires_utc"] is not None and row["expires_utc"] <= as_of:
+        return "expired", 0
+    if _happened(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at):
+        return "reduced", int(row["reduced_weight"])
+    return "live", int(row["weight"])
+
+
+def query(ledger: Any, *, group: str | None = None, member: str | None = None,
+          as_of: datetime | None = None, known_at: datetime | None = None,
+          state: str | None = None) -> list[dict[str, Any]]:
+    """Strikes that had happened by `as_of` and been recorded by `known_at` (both default
+    to now), in the order they happened, with their state then.
+    """
+    now = ledger.clock()
+    at, known = utc_key(as_of or now), utc_key(known_at or now)
+    where, params = filters(group=group, member=member)
+    rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
+                  (" AND" if where else " WHERE") + " occurred_utc <= ? AND recorded_utc <= ? "
+                  "ORDER BY occurred_utc, case_id", [*params, at, known])
+    result = []
+    for row in rows:
+        current, weight = state_of(row, at, known)
+        if state is not None and current != state:
+            continue
+        result.append({"case": row["case_id"], "group": row["grp"], "member": row["member"],
+                       "category": row["category"], "label": row["label"], "weight": weight,
+                       "occurred_at": row["occurred_at"],
+                       "rule": f"{row['rulebook']} v{row['rulebook_version']}",
+                       "state": current, "expires_at": row["expires_at"],
+                       "issued_by": row["actor"], "reason": row["reason"],
+                       "rule_text": row["rule_text"]})
+    return result
