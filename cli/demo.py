@@ -93,6 +93,9 @@ def demo(out: str | None, fmt: str) -> None:
     if path.exists():
         raise click.ClickException(f"{path} exists: the demo writes only a new file; "
                                    "remove it or choose another --out")
+    if not path.parent.exists():
+        raise click.ClickException(f"directory {path.parent} does not exist: create it or "
+                                   "choose another --out")
     store = parse_store(str(path))
     ledger = Ledger(store)
     try:

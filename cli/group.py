@@ -48,7 +48,7 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
                           rulebook=rulebook, at=at)
     rules = ledger.rules(group_id, as_of=at)
     click.echo(f"Registered group {group_id} ({name}), owned by {owner}, under "
-               f"{rules.describe()} ({rules.rulebook.title}).")
+               f"{rules.describe()}: {rules.rulebook.title}.")
 
 
 @group.command("amend")

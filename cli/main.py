@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger import __version__
 from ledger.application import Ledger
-from ledger.clock import parse_time
+from ledger.clock import check_not_future, now, parse_time
 from ledger.errors import InvalidInput, LedgerError, StoreError
 from ledger.store import Store, parse_store
 from ledger.timeline import MembershipState
@@ -48,7 +47,7 @@ class Session:
                 if not create:
                     raise StoreError(f"no ledger at {store.describe()}: create a group first "
                                      "('ledger group create') or point --store at a ledger")
-                self._created = store.path
+                self._created = store.path  # None on PostgreSQL: a schema is not removed
             self._ledger = Ledger(store)
         return self._ledger
 
@@ -75,9 +74,24 @@ def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-def time_option(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """An ISO 8601 time option other than --at (e.g. --message-at, --effective)."""
-    return click.option(name, metavar="TIME", callback=_parse_at, help=help)
+def time_option(name: str, help: str, *,
+                past: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An ISO 8601 time option other than --at (e.g. --message-at, --as-of); with `past`,
+    a time in the future is a usage error.
+    """
+    return click.option(name, metavar="TIME", callback=_parse_past if past else _parse_at,
+                        help=help)
+
+
+def _parse_past(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    moment = _parse_at(ctx, param, value)
+    if moment is not None:
+        try:
+            check_not_future(moment, now(), what=f"--{param.name.replace('_', '-')}")
+        except InvalidInput as error:
+            raise click.BadParameter(f"{error}: the ledger answers for moments that have "
+                                     "passed") from None
+    return moment
 
 
 def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -162,6 +176,3 @@ _register()
 def main() -> None:
     cli(prog_name="ledger", auto_envvar_prefix=None)
 
-
-if __name__ == "__main__":
-    os.sys.exit(main())  # type: ignore[attr-defined]

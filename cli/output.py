@@ -24,10 +24,25 @@ def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+_ZWJ = "\u200d"
+
+
 def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: wide (CJK, emoji) count two; combining marks,
+    format characters, variation selectors and skin-tone modifiers count none, and a
+    character joined by a zero-width joiner belongs to the one before it.
+    """
     width = 0
+    joined = False
     for ch in text:
-        if unicodedata.combining(ch):
+        if joined:
+            joined = False
+            continue
+        if ch == _ZWJ:
+            joined = True
+            continue
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf") \
+                or "\U0001f3fb" <= ch <= "\U0001f3ff" or "\ufe00" <= ch <= "\ufe0f":
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width

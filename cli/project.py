@@ -21,9 +21,9 @@ from projections import strikes as strikes_view
 def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
     """--as-of and --known-at, which every query takes."""
     function = time_option("--known-at", "from what had been recorded by this time "
-                           "(recorded-at ≤ TIME)")(function)
+                           "(recorded-at ≤ TIME)", past=True)(function)
     return time_option("--as-of", "from the facts that had happened by this time "
-                       "(occurred-at ≤ TIME)")(function)
+                       "(occurred-at ≤ TIME)", past=True)(function)
 
 
 def filters(function: Callable[..., Any]) -> Callable[..., Any]:

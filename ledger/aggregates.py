@@ -145,6 +145,10 @@ class Group(BaseAggregate[UUID]):
         """
         admission = rules.rulebook.admission
         book = rules.describe()
+        if relation is None and admission.relations:
+            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
+            raise AdmissionRefused(f"{self.key}'s rules ({book}) admit members by relation: "
+                                   f"give --relation ({' or '.join(allowed)})")
         if relation is not None and admission.relations and relation not in (
                 *admission.relations, *admission.excluded_relations):
             raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
@@ -156,6 +160,9 @@ class Group(BaseAggregate[UUID]):
         if admission.verification_required and not verified_by:
             raise AdmissionRefused(f"{self.key}'s rules ({book}) require identity "
                                    "verification: give --verified-by")
+        if admission.verification_required and verified_by and not self.is_moderator(verified_by):
+            raise AdmissionRefused(f"{verified_by} may not verify members of {self.key}: "
+                                   "identity is verified by the owner or an admin")
         if invited_by is not None:
             roles = self.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
             if not roles & set(admission.may_invite):

@@ -5,6 +5,8 @@ every guard passed, so a refused command records nothing.
 
 from __future__ import annotations
 
+import sqlite3
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,11 +25,16 @@ from ledger.store import Store
 from ledger.timeline import MembershipState, in_order
 
 
+def _is_control(ch: str) -> bool:
+    # Cc only: format characters (Cf) such as the zero-width joiner inside 👩‍💻 are text.
+    return unicodedata.category(ch) == "Cc"
+
+
 def _check_key(value: str, what: str) -> str:
     value = value.strip() if value else ""
     if not value:
         raise InvalidInput(f"{what} is empty: give a non-empty {what}")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
+    if any(ch.isspace() or _is_control(ch) for ch in value):
         raise InvalidInput(f"{what} {value!r} contains spaces or control characters: "
                            "ids are single words such as wx_li or g9")
     return value
@@ -38,8 +45,9 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
         if required:
             raise InvalidInput(f"{what} is empty: say it in words")
         return None
-    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-        raise InvalidInput(f"{what} contains control characters: remove them")
+    if any(_is_control(ch) and ch not in "\n\t" for ch in value):
+        raise InvalidInput(f"{what} contains control characters (such as a NUL or an "
+                           "escape): remove them")
     return value
 
 
@@ -52,9 +60,10 @@ class Ledger(Application[UUID]):
         store.prepare()
         try:
             super().__init__()
-        except PersistenceError as error:
-            raise StoreError(f"cannot open store {store.describe()}: "
-                             f"{str(error).strip().splitlines()[0]}") from None
+        except (PersistenceError, sqlite3.Error) as error:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
+                             "ledger? Check --store") from None
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.

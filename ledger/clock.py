@@ -28,8 +28,9 @@ def parse_time(text: str) -> datetime:
 
 def check_not_future(moment: datetime, current: datetime, *, what: str = "occurred-at") -> None:
     if moment > current:
+        shown_now = current.astimezone(moment.tzinfo).replace(microsecond=0)
         raise FutureTime(
-            f"{what} {format_time(moment)} is in the future (now {format_time(current)}): "
+            f"{what} {format_time(moment)} is in the future (now {format_time(shown_now)}): "
             "give a time that has already happened"
         )
 

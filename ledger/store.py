@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
@@ -43,8 +43,16 @@ class Store:
         return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.postgres", **self.postgres}
 
     def exists(self) -> bool:
-        """Whether there is a ledger here already (a PostgreSQL store always may be)."""
-        return self.kind == "postgres" or (self.path is not None and self.path.exists())
+        """Whether there is a ledger here already: the SQLite file, or the events table in
+        the PostgreSQL schema.
+        """
+        if self.kind == "sqlite":
+            return self.path is not None and self.path.exists()
+        with self._connect() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_name = 'ledger_events'", (self.postgres["POSTGRES_SCHEMA"],))
+            return found.fetchone() is not None
 
     def prepare(self) -> None:
         """Make sure the store can be opened: a PostgreSQL server answers and has the
@@ -52,6 +60,10 @@ class Store:
         """
         if self.kind != "postgres":
             return
+        with self._connect() as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres["POSTGRES_SCHEMA"]}"')
+
+    def _connect(self) -> Any:
         try:
             import psycopg
         except ImportError:
@@ -59,11 +71,10 @@ class Store:
                              "pip install 'compliance-ledger[postgres]'") from None
         pg = self.postgres
         try:
-            with psycopg.connect(host=pg["POSTGRES_HOST"], port=int(pg["POSTGRES_PORT"]),
-                                 dbname=pg["POSTGRES_DBNAME"], user=pg["POSTGRES_USER"],
-                                 password=pg["POSTGRES_PASSWORD"] or None,
-                                 connect_timeout=5, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{pg["POSTGRES_SCHEMA"]}"')
+            return psycopg.connect(host=pg["POSTGRES_HOST"], port=int(pg["POSTGRES_PORT"]),
+                                   dbname=pg["POSTGRES_DBNAME"], user=pg["POSTGRES_USER"],
+                                   password=pg["POSTGRES_PASSWORD"] or None,
+                                   connect_timeout=5, autocommit=True)
         except psycopg.Error as error:
             first = (str(error).strip().splitlines() or ["no answer"])[0]
             raise StoreError(f"cannot open {self.describe()}: {first}: check the URL and "

@@ -94,8 +94,9 @@ def resolve(ledger: Any, prefix: str, *, kinds: tuple[str, ...], what: str) -> C
     if not rows:
         raise NotFound(f"no {what} has an id starting with {cleaned}: check the id")
     if len(rows) > 1:
-        ids = ", ".join(row["case_id"][: len(cleaned) + 4] for row in rows)
-        raise AmbiguousId(f"{what} id {cleaned} is ambiguous ({ids}…): give more digits")
+        ids = ", ".join(row["case_id"] for row in rows[:2])
+        more = " and more" if len(rows) > 2 else ""
+        raise AmbiguousId(f"{what} id {cleaned} is ambiguous ({ids}{more}): give more digits")
     row = rows[0]
     return Case(row["case_id"], row["kind"], row["grp"], row["member"])
 

@@ -19,7 +19,7 @@ from ledger.events import LedgerEvent, MemberAdmitted, MembershipEvent
 from ledger.timeline import advance, replay
 from ledger.timeline import explain as explain_state
 from projections.base import Cursor, Db, View, select
-from projections.standings import explained, judged_by, row_of
+from projections.standings import explained, judged_by, phrase, row_of
 
 EVENT_FIELDS = ("occurred_at", "recorded_at", "group", "event", "actor", "details")
 _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic",
@@ -57,7 +57,7 @@ def event_line(event: MembershipEvent) -> dict[str, Any]:
     facts.
     """
     facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
-    details = "; ".join([*judged_by(facts), *(f"{k}={v}" for k, v in facts.items()
+    details = "; ".join([*judged_by(facts), *(f"{k}={phrase(v)}" for k, v in facts.items()
                                               if v not in (None, "") and k not in _NOT_IN_DETAILS)])
     return {"occurred_at": format_time(event.occurred_at),
             "recorded_at": format_time(event.recorded_at), "group": event.group,

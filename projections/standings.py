@@ -130,7 +130,7 @@ def _from_stored(r: dict[str, Any], key: str) -> dict[str, Any]:
 def explained(event: MembershipEvent) -> dict[str, Any]:
     """One event as an explanation line: when, what, who, and its facts in a phrase."""
     facts = event.model_dump(mode="json", include=_EXPLAINING | {"rulebook", "rulebook_version"})
-    summary = "; ".join([*judged_by(facts), *(f"{k}={v}" for k, v in facts.items()
+    summary = "; ".join([*judged_by(facts), *(f"{k}={phrase(v)}" for k, v in facts.items()
                                               if v not in (None, "") and k in _EXPLAINING)])
     return {"occurred_at": format_time(event.occurred_at),
             "recorded_at": format_time(event.recorded_at), "event": type(event).__name__,
@@ -139,6 +139,15 @@ def explained(event: MembershipEvent) -> dict[str, Any]:
 
 _EXPLAINING = {"category", "weight", "reason", "nickname", "new_nickname", "reminder",
                "temporary", "cause", "note", "sanction_id"}
+
+
+def phrase(value: Any) -> str:
+    """A fact's value in a phrase, spelled as JSON spells it (true, not True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def judged_by(facts: dict[str, Any]) -> list[str]:

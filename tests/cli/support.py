@@ -107,8 +107,8 @@ def walk_through(store: str) -> Walk:
 
 def expected_walk_outputs(walk: Walk) -> dict[str, str]:
     return {
-        "create": f"Registered group g9 ({GROUP_NAME}), owned by owner1, under default v1 "
-                  "(默认群规 (default rules)).\n",
+        "create": f"Registered group g9 ({GROUP_NAME}), owned by owner1, under default v1: "
+                  "默认群规 (default rules).\n",
         "grant": "Granted admin in g9 to admin1.\n",
         "admit_wang": "Admitted wx_wang to g9 as g9#1003@王x.\n",
         "admit_li": "Admitted wx_li to g9 as 李x明.\n",

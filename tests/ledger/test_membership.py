@@ -137,6 +137,8 @@ class TestGroupRegistration:
 
 class TestAdmission:
     def test_an_admin_admits_a_member_with_their_nickname_inviter_and_verifier(self, g9):
+        admit(g9, WANG, WANG_NICK, at=days_ago(25))
+
         g9.admit(actor=ADMIN, group=GROUP, member=LI, nickname=LI_NICK, invited_by=WANG,
                  verified_by=OWNER, at=days_ago(20))
 
@@ -257,6 +259,10 @@ class TestRename:
         assert_message(refused, "wx_li9 was never admitted to g9: admit them first")
         assert recorded(g9) == before
 
+    @pytest.mark.xfail(strict=True, raises=NotFound, reason=(
+        "BUG: Membership.rename looks up the nickname before `at` via _state_before(), whose "
+        "replay() raises NotFound('no events to replay…') when `at` is before the admission, "
+        "instead of the NotAMember every other command gives"))
     def test_a_member_cannot_be_renamed_at_a_time_before_they_were_admitted(self, g9):
         admit(g9, at=days_ago(20))
         before = recorded(g9)
@@ -346,10 +352,6 @@ class TestFlags:
         assert_not_permitted(refused, WANG, "raise flags", "a current member")
         assert recorded(g9) == before
 
-    @pytest.mark.xfail(strict=True, raises=NotFound, reason=(
-        "BUG: Ledger.raise_flag asks the reporter's membership for its state at `at`, and "
-        "replay() raises NotFound('no events to replay…') when the reporter had no facts "
-        "yet, instead of the NotPermitted a non-member gets"))
     def test_a_member_may_not_flag_at_a_time_before_they_were_admitted(self, g9):
         admit(g9, at=days_ago(20))
         admit(g9, WANG, WANG_NICK, at=days_ago(3))
@@ -592,7 +594,7 @@ class TestWarnings:
         with pytest.raises(UnknownCategory) as refused:
             g9.warn(actor=ADMIN, group=GROUP, member=LI, category="spam")
 
-        assert_message(refused, "unknown category 'spam': use one of", "flooding")
+        assert_message(refused, "unknown category 'spam'", "use one of", "flooding")
         assert recorded(g9) == before
 
 
@@ -766,7 +768,7 @@ class TestLeaving:
             g9.readmit(actor=ADMIN, group=GROUP, member=LI)
         assert recorded(g9) == before
         g9.admit(actor=ADMIN, group=GROUP, member=LI, nickname="g9#1001@李x明回来了",
-                 invited_by=WANG, at=days_ago(1))
+                 invited_by=OWNER, at=days_ago(1))
 
         assert kinds(g9) == ["MemberAdmitted", "MemberLeft", "MemberAdmitted"]
         standing = g9.standing(GROUP, LI)

@@ -165,18 +165,11 @@ class TestEveryEventType:
         assert len(ALL_EVENTS) == len(tested), "an event type is listed twice"
 
     @pytest.mark.parametrize("event_type", ALL_EVENTS, ids=lambda t: t.__name__)
-    def test_every_field_of_every_event_type_has_a_strategy(self, event_type):
-        example = find(model_strategy(event_type), lambda event: True,
-                       settings=settings(database=None))
-
-        assert type(example) is event_type
-        assert example.model_fields_set == set(event_type.model_fields)
-
-    @pytest.mark.parametrize("event_type", ALL_EVENTS, ids=lambda t: t.__name__)
     @settings(max_examples=50, deadline=None)
     @given(data=st.data())
     def test_an_event_survives_the_mapper_unchanged(self, app, event_type, data):
         event = data.draw(model_strategy(event_type))
+        assert event.model_fields_set == set(event_type.model_fields), "every field is drawn"
 
         stored = app.mapper.to_stored_event(event)
         back = app.mapper.to_domain_event(stored)
@@ -213,6 +206,8 @@ class TestThroughTheStore:
         first = Ledger(parse_store(str(path)), clock=clock)
         first.register_group(actor="wx_owner", group="g9", name="加侨业委会9栋业主群🏠",
                              owner="wx_owner", at=NOW - timedelta(days=30))
+        first.admit(actor="wx_owner", group="g9", member="wx_wang", nickname="g9#1002@王阿姨",
+                    at=NOW - timedelta(days=25))
         first.admit(actor="wx_owner", group="g9", member="wx_li9", nickname="g9#1001@李x明",
                     invited_by="wx_wang", at=NOW - timedelta(days=20))
         flag_id = first.raise_flag(actor="wx_owner", group="g9", member="wx_li9",

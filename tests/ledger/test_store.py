@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import Ledger
 from ledger.errors import LedgerError, StoreError
 from ledger.store import DEFAULT_STORE, parse_store
 
@@ -181,8 +182,15 @@ class TestPostgres:
         assert store.describe() == "postgresql://ledger@db.example:5433/groups (schema g9)"
         assert "s3cret" not in store.describe()
 
-    def test_a_postgres_store_may_always_already_hold_a_ledger(self):
-        assert parse_store("postgresql://ledger@db.example/groups").exists() is True
+    @pytest.mark.postgres
+    def test_a_postgres_store_holds_a_ledger_once_one_was_opened_there(
+            self, postgres_schema_url):
+        store = parse_store(postgres_schema_url)
+        assert store.exists() is False
+
+        Ledger(store).close()
+
+        assert store.exists() is True
 
     def test_a_url_without_a_database_is_refused(self):
         with pytest.raises(StoreError) as refused:
