@@ -110,8 +110,15 @@ class Group(BaseAggregate[UUID]):
         return in_force[-1] if in_force else self.versions[0]
 
     def amend(self, *, actor: str, occurred_at: datetime, rulebook: Rulebook, source: str,
-              resolution: str, effective_at: datetime) -> int:
+              resolution: str, effective_at: datetime, recorded_at: datetime) -> int:
+        """A new version, in force from `effective_at`, which may not come before the
+        moment it is recorded: the ledger never re-judges a fact it already holds.
+        """
         self.check_owner(actor, "amend the rules")
+        if effective_at < recorded_at.replace(microsecond=0):
+            raise RuleBroken(f"an amendment cannot take effect at {format_time(effective_at)}, "
+                             "before it is recorded: facts already in the ledger were judged "
+                             "by the rules then in force (give an --effective from now on)")
         latest = self.versions[-1]
         if effective_at < latest.effective_at:
             raise RuleBroken(f"version {latest.version} of {self.key}'s rules is in force from "
@@ -151,8 +158,9 @@ class Group(BaseAggregate[UUID]):
                                    f"give --relation ({' or '.join(allowed)})")
         if relation is not None and admission.relations and relation not in (
                 *admission.relations, *admission.excluded_relations):
+            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
-                               f"{', '.join(admission.relations)}")
+                               f"{', '.join(allowed)}")
         if relation is not None and relation in admission.excluded_relations:
             allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise AdmissionRefused(f"{self.key}'s rules ({book}) exclude {relation} members: "
@@ -163,6 +171,9 @@ class Group(BaseAggregate[UUID]):
         if admission.verification_required and verified_by and not self.is_moderator(verified_by):
             raise AdmissionRefused(f"{verified_by} may not verify members of {self.key}: "
                                    "identity is verified by the owner or an admin")
+        if admission.invitation_required and invited_by is None:
+            raise AdmissionRefused(f"{self.key}'s rules ({book}) admit members on an "
+                                   "invitation: give --invited-by")
         if invited_by is not None:
             roles = self.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
             if not roles & set(admission.may_invite):
@@ -296,7 +307,16 @@ class Membership(BaseAggregate[UUID]):
         if nickname_rule is None:
             raise RuleBroken(f"{self.group}'s rules ({rules.describe()}) set no nickname "
                              "pattern: there is nothing to remind")
-        reminder = self._state_before(occurred_at).reminders + 1
+        state = self._state_before(occurred_at)
+        if state.is_in_group and nickname_rule.matches(state.nickname, self._exemption()):
+            raise RuleBroken(f"{self.member}'s nickname {state.nickname!r} in {self.group} "
+                             f"follows the rules ({nickname_rule.description}) at "
+                             f"{format_time(occurred_at)}: nothing to remind")
+        if state.is_in_group and state.reminders >= nickname_rule.reminders_before_removal:
+            raise RuleBroken(f"{self.member} has ignored {state.reminders} reminders already "
+                             f"and is removal_due in {self.group}: remove them, or wait for "
+                             "a compliant rename")
+        reminder = state.reminders + 1
         self._record(NicknameReminded, actor, occurred_at, **_judged(rules), reminder=reminder,
                      reminders_before_removal=nickname_rule.reminders_before_removal,
                      nickname_rule=nickname_rule.description)
@@ -427,7 +447,11 @@ class Membership(BaseAggregate[UUID]):
         return sanction_id
 
     def _state_before(self, moment: datetime) -> MembershipState:
-        """The state at `moment`, with every fact up to and including it."""
+        """The state at `moment`, with every fact up to and including it (none, before
+        the first admission).
+        """
+        if not any(e.occurred_at <= moment for e in self.events):
+            return MembershipState(self.group, self.member, now=moment)
         return replay(self.events, as_of=moment)
 
     def _exemption(self) -> str | None:
@@ -473,8 +497,8 @@ def _check_posting_window(rules: RuleVersion, category: str, message_at: datetim
     if posting is None or category != posting.category:
         return
     if message_at is None:
-        raise InvalidInput(f"a {category} flag needs --message-at, the time the message was "
-                           "posted, to check it against the posting windows")
+        raise InvalidInput(f"a flag of category {category} needs --message-at, the time the "
+                           "message was posted, to check it against the posting windows")
     window = posting.window_at(message_at)
     if window is not None:
         local = message_at.astimezone(ZoneInfo(posting.timezone))

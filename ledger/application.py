@@ -17,7 +17,7 @@ from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
 from ledger.aggregates import Group, Membership, RuleVersion, group_id, membership_id
-from ledger.clock import check_not_future, now
+from ledger.clock import check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
 from ledger.rulebook import load as load_rulebook
@@ -101,8 +101,9 @@ class Ledger(Application[UUID]):
         occurred_at = self._occurred_at(at)
         if effective is not None and effective.tzinfo is None:
             raise InvalidInput("--effective needs a time zone offset")
-        version = target.amend(actor=actor, occurred_at=occurred_at, rulebook=book,
-                               source=source, effective_at=effective or occurred_at,
+        version = target.amend(actor=actor, occurred_at=occurred_at, recorded_at=self.clock(), rulebook=book,
+                               source=source,
+                               effective_at=effective or max(occurred_at, self.clock()),
                                resolution=_check_text(resolution, "resolution",
                                                       required=True) or "")
         self.save(target)
@@ -161,6 +162,7 @@ class Ledger(Application[UUID]):
         """Returns the standing after admission (it says whether the nickname complies)."""
         the_group = self.group(group)
         the_group.check_moderator(actor, "admit members")
+        group = the_group.key
         member = _check_key(member, "member id")
         nickname = _check_text(nickname, "nickname", required=True) or ""
         invited_by = _check_key(invited_by, "inviter") if invited_by else None
@@ -348,10 +350,11 @@ class Ledger(Application[UUID]):
         return found
 
     def membership(self, group: str, member: str) -> Membership:
-        self.group(group)
-        found = self._find(membership_id(group, _check_key(member, "member id")))
+        key = self.group(group).key
+        member = _check_key(member, "member id")
+        found = self._find(membership_id(key, member))
         if found is None:
-            raise NotFound(f"{member} was never admitted to {group}: admit them first")
+            raise NotFound(f"{member} was never admitted to {key}: admit them first")
         return found
 
     def history(self, group: str, member: str) -> Sequence[MembershipEvent]:
@@ -377,7 +380,6 @@ class Ledger(Application[UUID]):
         current = self.clock()
         if at is None:
             return current.replace(microsecond=0)
-        if at.tzinfo is None:
-            raise InvalidInput("--at needs a time zone offset, e.g. 2026-11-25T09:30+08:00")
+        check_offset(at)
         check_not_future(at, current)
         return at

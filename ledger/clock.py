@@ -23,7 +23,18 @@ def parse_time(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.astimezone()
+    check_offset(moment, what=repr(text))
     return moment
+
+
+def check_offset(moment: datetime, *, what: str = "--at") -> None:
+    """An aware time whose offset is whole minutes, as ISO 8601 writes offsets."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise InvalidInput(f"{what} needs a time zone offset, e.g. 2026-11-25T09:30+08:00")
+    if offset.seconds % 60 or offset.microseconds:
+        raise InvalidInput(f"{what} has an offset with seconds ({moment.isoformat()}): give "
+                           "the offset in hours and minutes, e.g. +08:00")
 
 
 def check_not_future(moment: datetime, current: datetime, *, what: str = "occurred-at") -> None:

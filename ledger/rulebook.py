@@ -63,12 +63,14 @@ class NicknameRule(_Model):
     def _compiles(cls, value: str) -> str:
         return _check_regex(value)
 
-    @model_validator(mode="after")
-    def _examples_match(self) -> NicknameRule:
-        for example in self.examples:
-            if not re.fullmatch(self.pattern, example):
-                raise ValueError(f"example {example!r} does not match the pattern {self.pattern!r}")
-        return self
+    @field_validator("examples")
+    @classmethod
+    def _examples_match(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
+        pattern = info.data.get("pattern")
+        for example in value:
+            if pattern is not None and not re.fullmatch(pattern, example):
+                raise ValueError(f"example {example!r} does not match the pattern {pattern!r}")
+        return value
 
     def exemption(self, key: str | None) -> NicknameExemption | None:
         if key is None:
@@ -96,6 +98,7 @@ class StrikeRule(_Model):
 
 class AdmissionRule(_Model):
     verification_required: bool = False
+    invitation_required: bool = False
     relations: tuple[str, ...] = ()
     excluded_relations: tuple[str, ...] = ()
     may_invite: tuple[Literal["owner", "admin", "secretary", "member"], ...] = (
@@ -195,12 +198,14 @@ class Rulebook(_Model):
 
     @model_validator(mode="after")
     def _categories_named_exist(self) -> Rulebook:
+        # Messages start with the key they are about: `parse` finds its line from it.
         for section, rule in (("posting", self.posting), ("tasks", self.tasks)):
             if rule is not None and rule.category not in self.categories:
-                raise ValueError(f"{section}.category {rule.category!r} is not one of the "
+                raise ValueError(f"{section}.category: {rule.category!r} is not one of the "
                                  f"rulebook's categories ({', '.join(self.categories)})")
         if "nickname" not in self.categories and self.nickname is not None:
-            raise ValueError("a rulebook with a nickname pattern needs a 'nickname' category")
+            raise ValueError("nickname: a rulebook with a nickname pattern needs a 'nickname' "
+                             "category")
         return self
 
     def category(self, key: str) -> Category:
@@ -259,10 +264,13 @@ def parse(text: str, *, source: str) -> Rulebook:
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        named = _NAMED_KEY.match(message)
+        if not location and named:
+            location, message = tuple(named.group(1).split(".")), named.group(2)
         key = ".".join(str(part) for part in location) or "(top level)"
         line = _line_of(text, location)
         where = f"{source}:{line}" if line else source
-        message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "is required but missing"
         elif first["type"] == "extra_forbidden":
@@ -274,17 +282,27 @@ _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
 
 
+_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
+
+
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
     """The line that best matches a validation error's location: the key's own line, or
-    its table's header, or the nearest enclosing one found.
+    its table's header, or the nearest enclosing one found. An array of tables
+    (`[[posting.windows]]`) counts its entries, so the second entry's key is found in the
+    second entry.
     """
-    wanted = [str(part) for part in location if not isinstance(part, int)]
+    wanted = [str(part) for part in location]
     table: list[str] = []
+    entries: dict[tuple[str, ...], int] = {}
     best: tuple[int, int] | None = None  # (how much of the path matched, line)
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+            if line.lstrip().startswith("[["):
+                index = entries.get(tuple(table), -1) + 1
+                entries[tuple(table)] = index
+                table = [*table, str(index)]
             path = table
         else:
             key = _KEY.match(line)

@@ -319,11 +319,9 @@ def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
 @_apply.register
 def _(event: NicknameReminded, state: MembershipState) -> MembershipState:
     check_in_group(state, event.occurred_at)
-    if state.nickname_ok is not False:
-        raise RuleBroken(f"{state.member}'s nickname {state.nickname!r} in {state.group} "
-                         f"complies with the rules at {format_time(event.occurred_at)}: "
-                         "nothing to remind")
-    return replace(state, reminders=state.reminders + 1,
+    # The reminder judged the nickname by the rules then in force (an amendment may have
+    # added the pattern after the member joined).
+    return replace(state, nickname_ok=False, reminders=state.reminders + 1,
                    reminders_before_removal=event.reminders_before_removal,
                    reminder_versions=(*state.reminder_versions, event.originator_version))
 

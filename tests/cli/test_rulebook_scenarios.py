@@ -392,7 +392,8 @@ class TestR2Estate:
             row("g9", "li", "g9#1001@李x明", "active", 0, iso(6, "08:00"))]
         assert run.refused("admin1", "member", "remind", "g9", "li",
                            "--at", at(6, "09:00")) == error(
-            f"li's nickname 'g9#1001@李x明' in g9 complies with the rules at {iso(6, '09:00')}: "
+            f"li's nickname 'g9#1001@李x明' in g9 follows the rules (楼号#房号@昵称, e.g. "
+            f"g9#1001@李x明; at least 楼号#房号, e.g. g9#1001) at {iso(6, '09:00')}: "
             "nothing to remind")
 
     def test_room_number_is_enough_and_a_wrong_rename_counts_again(self, run: Cli) -> None:
@@ -650,8 +651,8 @@ class TestR4Referees:
         """「要求大家发信息的时间是每天午夜的0:00开始到7:30」"""
         assert run.refused("tang", "flag", "raise", "mf", "wu", "--category", "off_hours",
                            "--at", at(TUE, "09:00")) == error(
-            "a off_hours flag needs --message-at, the time the message was posted, to check "
-            "it against the posting windows")
+            "a flag of category off_hours needs --message-at, the time the message was "
+            "posted, to check it against the posting windows")
 
     @pytest.mark.parametrize("category, label", [
         ("porn", "色情"), ("gambling", "赌博"), ("virus_link", "病毒链接")])

@@ -21,7 +21,7 @@ from ledger.application import Ledger
 from ledger.errors import InvalidInput, NotPermitted, RuleBroken, RulebookError
 from ledger.events import MessageFlagged, RulebookAmended, WarningIssued
 from ledger.rulebook import load
-from tests.conftest import CST, NOW
+from tests.conftest import Clock, CST, NOW
 
 GROUP = "g9"
 OWNER = "owner1"
@@ -126,12 +126,21 @@ def registered(ledger: Ledger, books: tuple[str, str]) -> Ledger:
     return ledger
 
 
+def amend_at_adoption(ledger: Ledger, clock: Clock, rulebook: str) -> int:
+    """Record the amendment when the resolution was adopted (ADOPTED, before T), as an
+    amendment may only take effect from the moment it is recorded; then back to now.
+    """
+    clock.moment = ADOPTED
+    version = ledger.amend_rules(actor=OWNER, group=GROUP, rulebook=rulebook,
+                                 resolution=RESOLUTION, effective=T, at=ADOPTED)
+    clock.moment = NOW
+    return version
+
+
 @pytest.fixture
-def amended(registered: Ledger, books: tuple[str, str]) -> Ledger:
+def amended(registered: Ledger, books: tuple[str, str], clock: Clock) -> Ledger:
     """The same group, amended to rules B in force from T (recorded at ADOPTED)."""
-    version = registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
-                                     resolution=RESOLUTION, effective=T, at=ADOPTED)
-    assert version == 2
+    assert amend_at_adoption(registered, clock, books[1]) == 2
     return registered
 
 
@@ -250,17 +259,11 @@ class TestNonRetroactivity:
         assert [judged(w) for w in warnings(amended, LI)] == [A_ADS]
 
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "BUG: a nickname is judged only when it is given (admission, rename): after an "
-        "amendment adds a nickname pattern, a member whose nickname breaks it cannot be "
-        "reminded — the refusal even says the nickname 'complies with the rules' at a "
-        "moment the new pattern is in force — and standings keep nickname_ok null"))
     def test_a_nickname_pattern_added_by_an_amendment_applies_from_T(
-            self, registered: Ledger, tmp_path: Path) -> None:
+            self, registered: Ledger, tmp_path: Path, clock: Clock) -> None:
         named = tmp_path / "rules-named.toml"
         named.write_text(RULES_B + NICKNAME_RULE, encoding="utf-8")
-        registered.amend_rules(actor=OWNER, group=GROUP, rulebook=str(named),
-                               resolution=RESOLUTION, effective=T, at=ADOPTED)
+        amend_at_adoption(registered, clock, str(named))
 
         # Before T there was no pattern: nothing to judge, nothing to remind.
         assert registered.standing(GROUP, LI, as_of=T - timedelta(hours=1)).nickname_ok is None
@@ -271,7 +274,8 @@ class TestNonRetroactivity:
 
 class TestAmending:
     def test_an_amendment_in_force_before_the_latest_version_is_refused(
-            self, amended: Ledger, books: tuple[str, str]) -> None:
+            self, amended: Ledger, books: tuple[str, str], clock: Clock) -> None:
+        clock.moment = ADOPTED + timedelta(hours=1)  # recorded before version 2 took effect
         before = recorded(amended)
 
         with pytest.raises(RuleBroken) as refused:
@@ -292,9 +296,27 @@ class TestAmending:
                                    effective=REGISTERED - timedelta(days=1))
 
         assert str(refused.value) == (
-            "version 1 of g9's rules is in force from 2026-11-01T09:00:00+08:00: an amendment "
-            "takes effect after it, never before (give a later --effective)")
+            "an amendment cannot take effect at 2026-10-31T09:00:00+08:00, before it is "
+            "recorded: facts already in the ledger were judged by the rules then in force "
+            "(give an --effective from now on)")
         assert registered.rules(GROUP, as_of=NOW).version == 1
+
+    def test_an_amendment_cannot_reach_back_before_it_is_recorded(
+            self, amended: Ledger, books: tuple[str, str]) -> None:
+        """A warning judged by version 2 stays judged by it: no later amendment may take
+        effect before the moment it is recorded.
+        """
+        amended.warn(actor=ADMIN, group=GROUP, member=LI, category="ads",
+                     at=NOW - timedelta(days=1))
+        before = recorded(amended)
+
+        with pytest.raises(RuleBroken) as refused:
+            amended.amend_rules(actor=OWNER, group=GROUP, rulebook=books[0],
+                                resolution="追溯决议", effective=NOW - timedelta(days=2))
+
+        assert "before it is recorded" in str(refused.value)
+        assert recorded(amended) == before
+        assert amended.rules(GROUP, as_of=NOW - timedelta(days=1)).version == 2
 
     @pytest.mark.parametrize("actor", [ADMIN, LI, "stranger"])
     def test_only_the_owner_may_amend(self, registered: Ledger, books: tuple[str, str],
@@ -311,8 +333,9 @@ class TestAmending:
         assert registered.rules(GROUP, as_of=NOW).rulebook.name == "estate-a"
 
     def test_without_an_effective_date_it_is_in_force_from_when_it_happened(
-            self, amended: Ledger, books: tuple[str, str]) -> None:
+            self, amended: Ledger, books: tuple[str, str], clock: Clock) -> None:
         when = T + timedelta(days=5)
+        clock.moment = when  # recorded when it happened
         assert amended.amend_rules(actor=OWNER, group=GROUP, rulebook=books[0],
                                    resolution="恢复旧规", at=when) == 3
 
@@ -432,10 +455,6 @@ class TestRulebookFileErrors:
         assert message.endswith("example 'g10-502' does not match the pattern "
                                 "'^g[0-9]+#[0-9]+$'")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "BUG: a non-matching example is reported at the [nickname] header (line 7, key "
-        "'nickname'), not at the examples line (10, key 'nickname.examples'): the model "
-        "validator's error has no field in its location"))
     def test_an_example_that_does_not_match_names_the_examples_line(
             self, tmp_path: Path) -> None:
         path = write(tmp_path, 10, 'examples = ["g9#1001", "g10-502"]')
@@ -450,13 +469,9 @@ class TestRulebookFileErrors:
         message = refusal(path)
 
         assert message.startswith(path)
-        assert message.endswith("posting.category 'late' is not one of the rulebook's "
+        assert message.endswith("posting.category: 'late' is not one of the rulebook's "
                                 "categories (nickname, ads, off_hours)")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "BUG: a posting category that is not a category is reported with no line at all "
-        "and as '(top level)': the check runs in the Rulebook's model validator, whose "
-        "error location is empty"))
     def test_a_posting_category_not_among_the_categories_names_its_line(
             self, tmp_path: Path) -> None:
         path = write(tmp_path, 13, 'category = "late"')
@@ -464,9 +479,6 @@ class TestRulebookFileErrors:
         assert refusal(path) == (f"{path}:13: posting.category: 'late' is not one of the "
                                  "rulebook's categories (nickname, ads, off_hours)")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "BUG: an error in the second [[posting.windows]] entry is reported at the line of "
-        "the first entry's key of the same name (_line_of ignores the array index)"))
     def test_an_error_in_the_second_window_names_that_windows_line(
             self, tmp_path: Path) -> None:
         path = write(tmp_path, 21, 'start = "25:00"')

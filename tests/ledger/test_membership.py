@@ -204,9 +204,6 @@ class TestAdmission:
         assert_message(refused, "member id '李 x明' contains spaces", "single words such as wx_li")
         assert recorded(g9) == before
 
-    @pytest.mark.xfail(strict=True, raises=NotFound, reason=(
-        "BUG: Ledger.admit strips the group id to find the group but keys the membership "
-        "by the unstripped id, so 'g9 ' and 'g9' are two different memberships"))
     def test_a_group_id_typed_with_surrounding_spaces_reaches_the_same_group(self, g9):
         g9.admit(actor=ADMIN, group=" g9 ", member=LI, nickname=LI_NICK, at=days_ago(20))
 
@@ -259,10 +256,6 @@ class TestRename:
         assert_message(refused, "wx_li9 was never admitted to g9: admit them first")
         assert recorded(g9) == before
 
-    @pytest.mark.xfail(strict=True, raises=NotFound, reason=(
-        "BUG: Membership.rename looks up the nickname before `at` via _state_before(), whose "
-        "replay() raises NotFound('no events to replay…') when `at` is before the admission, "
-        "instead of the NotAMember every other command gives"))
     def test_a_member_cannot_be_renamed_at_a_time_before_they_were_admitted(self, g9):
         admit(g9, at=days_ago(20))
         before = recorded(g9)

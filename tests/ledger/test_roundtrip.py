@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from ledger.aggregates import group_id, membership_id
 from ledger.application import Ledger
+from ledger.errors import InvalidInput
 from ledger.events import ALL_EVENTS, LedgerEvent, MemberLeft
 from ledger.store import parse_store
 from tests.conftest import NOW, Clock
@@ -234,20 +235,24 @@ class TestThroughTheStore:
         assert admitted.occurred_at.utcoffset() == timedelta(hours=8)
         assert membership.state.status == "temporarily_removed"
 
-    @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        "BUG: the application accepts an --at whose offset has seconds (+08:05:43) and "
-        "stores it truncated to +08:05: the recorded fact silently moves by 43 seconds"))
-    def test_a_fact_given_at_an_offset_with_seconds_is_kept_to_the_second(self, sqlite_ledger):
+    def test_a_fact_given_at_an_offset_with_seconds_is_refused_rather_than_moved(
+            self, sqlite_ledger):
+        """JSON times carry offsets in minutes: an offset with seconds (+08:05:43) would
+        be stored 43 s away from the fact, so the application refuses it.
+        """
         at = datetime(2026, 11, 25, 9, 30, tzinfo=timezone(timedelta(hours=8, minutes=5,
                                                                       seconds=43)))
         sqlite_ledger.register_group(actor="wx_owner", group="g9", name="业主群",
                                      owner="wx_owner", at=NOW - timedelta(days=30))
         sqlite_ledger.admit(actor="wx_owner", group="g9", member="wx_li9",
                             nickname="g9#1001@李x明", at=NOW - timedelta(days=20))
+        before = sqlite_ledger.recorder.max_notification_id()
 
-        sqlite_ledger.leave(actor="wx_li9", group="g9", member="wx_li9", note="退群", at=at)
+        with pytest.raises(InvalidInput) as refused:
+            sqlite_ledger.leave(actor="wx_li9", group="g9", member="wx_li9", note="退群", at=at)
 
-        assert sqlite_ledger.history("g9", "wx_li9")[-1].occurred_at == at
+        assert "offset with seconds" in str(refused.value)
+        assert sqlite_ledger.recorder.max_notification_id() == before
 
     def test_chinese_text_is_stored_as_utf8_not_escaped(self, tmp_path):
         path = tmp_path / "ledger.db"
