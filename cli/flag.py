@@ -10,6 +10,7 @@ import click
 
 from cli.main import Session, at_option, describe_standing, pass_session, time_option
 from cli.output import emit, format_option
+from cli.project import point_in_time
 from projections import cases
 
 
@@ -109,10 +110,11 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
 @click.option("--member", "member_id", metavar="MEMBER", help="only flags against this member")
 @click.option("--state", type=click.Choice(["open", "confirmed", "dismissed"]),
               help="only flags in this state")
+@point_in_time
 @format_option
 @pass_session
 def list_(session: Session, group_id: str | None, member_id: str | None, state: str | None,
-          fmt: str) -> None:
+          as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """List flags in the order they were raised: what awaits a decision, and what was
     decided. The table shows 8 digits of each id; the other formats show it whole.
 
@@ -120,5 +122,6 @@ def list_(session: Session, group_id: str | None, member_id: str | None, state: 
     Example:
       ledger flag list --group g9 --state open
     """
-    rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state)
+    rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state,
+                       as_of=as_of, known_at=known_at)
     emit(rows, cases.FLAG_FIELDS, fmt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
@@ -34,13 +35,15 @@ class Case:
 
 class CasesView(View):
     name = "cases"
-    version = 3
+    version = 4
     tables = {
         "view_cases": (
             "case_id TEXT PRIMARY KEY, kind TEXT NOT NULL, grp TEXT NOT NULL, "
             "member TEXT NOT NULL, category TEXT, actor TEXT NOT NULL, "
-            "occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL, state TEXT NOT NULL, "
-            "message TEXT, excerpt TEXT"
+            "occurred_at TEXT NOT NULL, occurred_utc TEXT NOT NULL, recorded_utc TEXT NOT NULL, "
+            "message TEXT, excerpt TEXT, "
+            # A flag's decision: what, when it happened, when it was recorded.
+            "decision TEXT, decided_utc TEXT, decided_recorded_utc TEXT"
         )
     }
 
@@ -61,20 +64,22 @@ class CasesView(View):
                 self._insert(db, cursor, event.task_id, "task", event, event.category,
                              None, None)
             elif isinstance(event, (FlagConfirmed, FlagDismissed)):
-                state = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
-                cursor.execute(f"UPDATE {db.table('view_cases')} SET state=? WHERE case_id=?",
-                               (state, event.flag_id))
+                decision = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
+                cursor.execute(f"UPDATE {db.table('view_cases')} SET decision=?, "
+                               "decided_utc=?, decided_recorded_utc=? WHERE case_id=?",
+                               (decision, utc_key(event.occurred_at),
+                                utc_key(event.recorded_at), event.flag_id))
 
     @staticmethod
     def _insert(db: Db, cursor: Cursor, case_id: str, kind: str, event: Any,
                 category: str | None, message: str | None, excerpt: str | None) -> None:
         cursor.execute(
             f"INSERT INTO {db.table('view_cases')} (case_id, kind, grp, member, category, "
-            "actor, occurred_at, occurred_utc, state, message, excerpt) "
+            "actor, occurred_at, occurred_utc, recorded_utc, message, excerpt) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
             (case_id, kind, event.group, event.member, category, event.actor,
-             format_time(event.occurred_at), utc_key(event.occurred_at), "open" if kind == "flag" else "recorded",
-             message, excerpt))
+             format_time(event.occurred_at), utc_key(event.occurred_at),
+             utc_key(event.recorded_at), message, excerpt))
 
 
 VIEW = CasesView()
@@ -106,13 +111,26 @@ FLAG_FIELDS = ("flag", "group", "member", "category", "raised_by", "raised_at", 
 
 
 def flags(ledger: Any, *, group: str | None = None, member: str | None = None,
-          state: str | None = None) -> list[dict[str, Any]]:
-    """Flags in the order they were raised, with their state: open, confirmed, dismissed."""
-    where, params = filters(group=group, member=member, state=state, kind="flag")
+          state: str | None = None, as_of: datetime | None = None,
+          known_at: datetime | None = None) -> list[dict[str, Any]]:
+    """Flags raised by `as_of` and recorded by `known_at` (both default to now), in the
+    order they were raised, with their state then: open, confirmed, dismissed.
+    """
+    now = ledger.clock()
+    at, known = utc_key(as_of or now), utc_key(known_at or now)
+    where, params = filters(group=group, member=member, kind="flag")
     rows = select(ledger, VIEW,
-                  "SELECT case_id, grp, member, category, actor, occurred_at, state, message, "
-                  f"excerpt FROM {{t}}{where} ORDER BY occurred_utc, case_id", params)
-    return [{"flag": r["case_id"], "group": r["grp"], "member": r["member"],
-             "category": r["category"], "raised_by": r["actor"], "raised_at": r["occurred_at"],
-             "state": r["state"], "message": r["message"], "excerpt": r["excerpt"]}
-            for r in rows]
+                  "SELECT * FROM {t}" + where + " AND occurred_utc <= ? AND recorded_utc <= ? "
+                  "ORDER BY occurred_utc, case_id", [*params, at, known])
+    result = []
+    for r in rows:
+        decided = (r["decided_utc"] is not None and r["decided_utc"] <= at
+                   and r["decided_recorded_utc"] <= known)
+        current = r["decision"] if decided else "open"
+        if state is not None and current != state:
+            continue
+        result.append({"flag": r["case_id"], "group": r["grp"], "member": r["member"],
+                       "category": r["category"], "raised_by": r["actor"],
+                       "raised_at": r["occurred_at"], "state": current,
+                       "message": r["message"], "excerpt": r["excerpt"]})
+    return result

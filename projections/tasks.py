@@ -19,13 +19,15 @@ FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "d
 
 class TasksView(View):
     name = "tasks"
-    version = 1
+    version = 2
     tables = {
         "view_tasks": (
             "task_id TEXT PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL, "
             "summary TEXT NOT NULL, assigned_by TEXT NOT NULL, assigned_at TEXT NOT NULL, "
-            "assigned_utc TEXT NOT NULL, deadline_at TEXT NOT NULL, deadline_utc TEXT NOT NULL, "
-            "acknowledged_at TEXT, acknowledged_utc TEXT, missed_utc TEXT"
+            "assigned_utc TEXT NOT NULL, assigned_recorded_utc TEXT NOT NULL, "
+            "deadline_at TEXT NOT NULL, deadline_utc TEXT NOT NULL, "
+            "acknowledged_at TEXT, acknowledged_utc TEXT, acknowledged_recorded_utc TEXT, "
+            "missed_utc TEXT, missed_recorded_utc TEXT"
         )
     }
 
@@ -35,26 +37,34 @@ class TasksView(View):
             if isinstance(event, TaskAssigned):
                 cursor.execute(
                     f"INSERT INTO {table} (task_id, grp, member, summary, assigned_by, "
-                    "assigned_at, assigned_utc, deadline_at, deadline_utc) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING",
+                    "assigned_at, assigned_utc, assigned_recorded_utc, deadline_at, "
+                    "deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (task_id) DO NOTHING",
                     (event.task_id, event.group, event.member, event.summary, event.actor,
                      format_time(event.occurred_at), utc_key(event.occurred_at),
-                     format_time(event.deadline_at), utc_key(event.deadline_at)))
+                     utc_key(event.recorded_at), format_time(event.deadline_at),
+                     utc_key(event.deadline_at)))
             elif isinstance(event, TaskAcknowledged):
-                cursor.execute(f"UPDATE {table} SET acknowledged_at=?, acknowledged_utc=? "
-                               "WHERE task_id=?", (format_time(event.occurred_at),
-                                                   utc_key(event.occurred_at), event.task_id))
+                cursor.execute(f"UPDATE {table} SET acknowledged_at=?, acknowledged_utc=?, "
+                               "acknowledged_recorded_utc=? WHERE task_id=?",
+                               (format_time(event.occurred_at), utc_key(event.occurred_at),
+                                utc_key(event.recorded_at), event.task_id))
             elif isinstance(event, TaskMissed):
-                cursor.execute(f"UPDATE {table} SET missed_utc=? WHERE task_id=?",
-                               (utc_key(event.occurred_at), event.task_id))
+                cursor.execute(f"UPDATE {table} SET missed_utc=?, missed_recorded_utc=? "
+                               "WHERE task_id=?", (utc_key(event.occurred_at),
+                                                   utc_key(event.recorded_at), event.task_id))
 
 
 VIEW = TasksView()
 
 
-def _state(row: dict[str, Any], at: str) -> str:
-    acked = row["acknowledged_utc"] is not None and row["acknowledged_utc"] <= at
-    if row["missed_utc"] is not None and row["missed_utc"] <= at:
+def _known(at_utc: str | None, recorded_utc: str | None, at: str, known: str) -> bool:
+    return at_utc is not None and at_utc <= at and (recorded_utc or "") <= known
+
+
+def _state(row: dict[str, Any], at: str, known: str) -> str:
+    acked = _known(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
+    if _known(row["missed_utc"], row["missed_recorded_utc"], at, known):
         return "missed"
     if acked and row["acknowledged_utc"] <= row["deadline_utc"]:
         return "acknowledged"
@@ -63,25 +73,29 @@ def _state(row: dict[str, Any], at: str) -> str:
     return "open"
 
 
-def tasks(ledger: Any, *, as_of: datetime, group: str | None = None,
-          member: str | None = None, overdue_only: bool = False) -> list[dict[str, Any]]:
-    """Tasks assigned by `as_of`, in deadline order, with their state at that moment:
-    open, acknowledged, overdue (deadline passed without an acknowledgement in time),
-    missed (confirmed by an admin).
+def tasks(ledger: Any, *, as_of: datetime | None = None, known_at: datetime | None = None,
+          group: str | None = None, member: str | None = None,
+          overdue_only: bool = False) -> list[dict[str, Any]]:
+    """Tasks assigned by `as_of` and recorded by `known_at` (both default to now), in
+    deadline order, with their state then: open, acknowledged, overdue (the deadline
+    passed without an acknowledgement in time), missed (confirmed by an admin).
     """
-    at = utc_key(as_of)
+    now = ledger.clock()
+    at, known = utc_key(as_of or now), utc_key(known_at or now)
     where, params = filters(group=group, member=member)
     rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
-                  (" AND" if where else " WHERE") + " assigned_utc <= ? "
-                  "ORDER BY deadline_utc, task_id", [*params, at])
+                  (" AND" if where else " WHERE") + " assigned_utc <= ? AND "
+                  "assigned_recorded_utc <= ? ORDER BY deadline_utc, task_id",
+                  [*params, at, known])
     result = []
     for row in rows:
-        state = _state(row, at)
+        state = _state(row, at, known)
         if overdue_only and state != "overdue":
             continue
-        acknowledged = row["acknowledged_at"] if (row["acknowledged_utc"] or "~") <= at else None
+        acked = _known(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
         result.append({"task": row["task_id"], "group": row["grp"], "member": row["member"],
                        "summary": row["summary"], "assigned_by": row["assigned_by"],
                        "assigned_at": row["assigned_at"], "deadline_at": row["deadline_at"],
-                       "acknowledged_at": acknowledged, "state": state})
+                       "acknowledged_at": row["acknowledged_at"] if acked else None,
+                       "state": state})
     return result

@@ -95,3 +95,15 @@ def sqlite_ledger(tmp_path, clock: Clock) -> Iterator[Ledger]:  # type: ignore[n
     app = Ledger(parse_store(str(tmp_path / "ledger.db")), clock=clock)
     yield app
     app.close()
+
+
+@pytest.fixture
+def recording_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Recorded-at follows the test's clock too (normally the library stamps the real
+    time), so that what was known at a moment (--known-at) can be tested: move the clock,
+    then record.
+    """
+    from ledger.events import LedgerEvent
+
+    monkeypatch.setattr(LedgerEvent, "create_timestamp", staticmethod(lambda: clock()))
+    return clock
