@@ -1,9 +1,10 @@
 """The README's examples are real: every ```console block is run, command by command, in
 a fresh directory, and what each command prints must be what the README shows.
 
-Two things differ from run to run and are compared by shape only: ids (32 hex digits, or
-an 8-digit prefix) and recording times (the library stamps them in UTC, `+00:00`; every
-time the README gives with --at carries +08:00).
+Three things differ from run to run and are compared by shape only: ids (32 hex digits,
+or an 8-digit prefix), digests (which cover ids and times), and recording times (the
+library stamps them in UTC, `+00:00`; every time the README gives with --at carries
++08:00, and the examples run with TZ=UTC, so "now" prints as +00:00 too).
 
 Rewrite the README's outputs from a real run with:  python -m tests.test_readme --update
 """
@@ -24,6 +25,7 @@ MARK = "@@ledger-readme-step@@"
 _ID = re.compile(r"\b[0-9a-f]{32}\b")
 _SHORT_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{8}\b")
 _RECORDED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{16}")
 
 
 @dataclass
@@ -57,6 +59,7 @@ def console_steps(text: str) -> list[Step]:
 def normalise(text: str) -> str:
     text = _ID.sub("<id>", text)
     text = _SHORT_ID.sub("<id8>", text)
+    text = _DIGEST.sub("sha256:<digest>", text)
     return _RECORDED.sub("<recorded-at>", text).rstrip("\n")
 
 
