@@ -10,7 +10,7 @@ import click
 
 from cli.main import Session, at_option, describe_standing, pass_session, time_option
 from cli.output import emit, format_option
-from cli.project import point_in_time
+from cli.project import filters, point_in_time
 from projections import cases
 
 
@@ -106,8 +106,7 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
 
 
 @flag.command("list")
-@click.option("--group", "group_id", metavar="GROUP", help="only this group")
-@click.option("--member", "member_id", metavar="MEMBER", help="only flags against this member")
+@filters
 @click.option("--state", type=click.Choice(["open", "confirmed", "dismissed"]),
               help="only flags in this state")
 @point_in_time

@@ -8,7 +8,7 @@ import click
 
 from cli.main import Session, at_option, describe_standing, pass_session
 from cli.output import emit, format_option
-from cli.project import point_in_time
+from cli.project import filters, point_in_time
 from projections import cases
 from projections import tasks as tasks_view
 
@@ -74,14 +74,12 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
 
 
 @task.command("overdue")
-@click.option("--group", "group_id", metavar="GROUP", help="only this group")
-@click.option("--member", "member_id", metavar="MEMBER", help="only this member")
+@filters
 @point_in_time
 @format_option
 @pass_session
 def overdue(session: Session, group_id: str | None, member_id: str | None,
-            as_of: datetime | None, known_at: datetime | None,
-            fmt: str) -> None:
+            as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Tasks whose deadline passed without an acknowledgement in time, and not yet
     confirmed missed.
 
@@ -89,29 +87,25 @@ def overdue(session: Session, group_id: str | None, member_id: str | None,
     Example:
       ledger task overdue --group sales
     """
-    ledger = session.ledger()
-    rows = tasks_view.tasks(ledger, as_of=as_of, known_at=known_at, group=group_id,
+    rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id, overdue_only=True)
     emit(rows, tasks_view.FIELDS, fmt)
 
 
 @task.command("list")
-@click.option("--group", "group_id", metavar="GROUP", help="only this group")
-@click.option("--member", "member_id", metavar="MEMBER", help="only this member")
+@filters
 @point_in_time
 @format_option
 @pass_session
 def list_(session: Session, group_id: str | None, member_id: str | None,
-          as_of: datetime | None, known_at: datetime | None,
-            fmt: str) -> None:
+          as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Every task with its state: open, acknowledged, overdue or missed.
 
     \b
     Example:
       ledger task list --group sales
     """
-    ledger = session.ledger()
-    rows = tasks_view.tasks(ledger, as_of=as_of, known_at=known_at, group=group_id,
+    rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id)
     emit(rows, tasks_view.FIELDS, fmt)
 
