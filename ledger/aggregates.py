@@ -152,17 +152,15 @@ class Group(BaseAggregate[UUID]):
         """
         admission = rules.rulebook.admission
         book = rules.describe()
+        allowed = admission.admitted_relations
         if relation is None and admission.relations:
-            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise AdmissionRefused(f"{self.key}'s rules ({book}) admit members by relation: "
                                    f"give --relation ({' or '.join(allowed)})")
         if relation is not None and admission.relations and relation not in (
                 *admission.relations, *admission.excluded_relations):
-            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
                                f"{', '.join(allowed)}")
         if relation is not None and relation in admission.excluded_relations:
-            allowed = [r for r in admission.relations if r not in admission.excluded_relations]
             raise AdmissionRefused(f"{self.key}'s rules ({book}) exclude {relation} members: "
                                    f"only {' or '.join(allowed) or 'other'} members are admitted")
         if admission.verification_required and not verified_by:

@@ -105,6 +105,10 @@ class AdmissionRule(_Model):
         "owner", "admin", "member")
     rule: str = ""
 
+    @property
+    def admitted_relations(self) -> list[str]:
+        return [r for r in self.relations if r not in self.excluded_relations]
+
 
 class Window(_Model):
     days: tuple[Weekday, ...] = WEEKDAYS
