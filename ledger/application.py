@@ -99,11 +99,12 @@ class Ledger(Application[UUID]):
         target = self.group(group)
         book, source = load_rulebook(rulebook)
         occurred_at = self._occurred_at(at)
-        if effective is not None and effective.tzinfo is None:
-            raise InvalidInput("--effective needs a time zone offset")
-        version = target.amend(actor=actor, occurred_at=occurred_at, recorded_at=self.clock(), rulebook=book,
-                               source=source,
-                               effective_at=effective or max(occurred_at, self.clock()),
+        if effective is not None:
+            check_offset(effective, what="--effective")
+        recorded_at = self.clock()
+        version = target.amend(actor=actor, occurred_at=occurred_at, recorded_at=recorded_at,
+                               rulebook=book, source=source,
+                               effective_at=effective or max(occurred_at, recorded_at),
                                resolution=_check_text(resolution, "resolution",
                                                       required=True) or "")
         self.save(target)

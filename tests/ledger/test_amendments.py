@@ -358,7 +358,7 @@ class TestAmending:
             registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
                                    resolution=RESOLUTION, effective=T.replace(tzinfo=None))
 
-        assert str(refused.value) == "--effective needs a time zone offset"
+        assert str(refused.value) == "--effective needs a time zone offset, e.g. 2026-11-25T09:30+08:00"
 
 
 # Rulebook files ------------------------------------------------------------------------
