@@ -13,6 +13,12 @@ from projections.catalog import VIEWS, replay as replay_view
 PROGRESS_AFTER = 2_000  # events; shorter logs replay too fast for a bar to help
 
 
+def _check(differences: int) -> str:
+    if differences == 0:
+        return "ok"
+    return "1 row differs" if differences == 1 else f"{differences} rows differ"
+
+
 @click.command("replay")
 @click.option("--projection", "names", multiple=True, type=click.Choice(sorted(VIEWS)),
               help="only this view (repeatable); default all")
@@ -41,7 +47,7 @@ def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
             result = replay_view(ledger, VIEWS[name])
         results.append(result)
     emit([{"view": r.view, "rows": r.rows, "digest": r.digest,
-           "check": "ok" if r.ok else f"{r.differences} rows differ"} for r in results],
+           "check": _check(r.differences)} for r in results],
          ("view", "rows", "digest", "check"), fmt)
     failed = [r.view for r in results if not r.ok]
     if failed:

@@ -32,7 +32,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Cursor, Db, View, filters, recorded_by, select
 
 KINDS: dict[type[LedgerEvent], str] = {
     GroupRegistered: "registrations",
@@ -97,7 +97,7 @@ def query(ledger: Any, *, group: str | None = None, actor: str | None = None,
                   + where + (" AND" if where else " WHERE") +
                   " occurred_utc <= ? AND recorded_utc <= ? GROUP BY actor, grp, kind "
                   "ORDER BY actor, grp, kind",
-                  [*params, utc_key(as_of or now), utc_key(known_at or now)])
+                  [*params, utc_key(as_of or now), recorded_by(known_at)])
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         line = table.setdefault((r["actor"], r["grp"]), {

@@ -14,9 +14,12 @@ import contextlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import OperationalError
+
+from ledger.clock import utc_key
 
 from ledger.application import Ledger
 from ledger.events import LedgerEvent
@@ -221,3 +224,10 @@ def filters(**equal: str | None) -> tuple[str, list[str]]:
     if not given:
         return "", []
     return " WHERE " + " AND ".join(f"{column} = ?" for column in given), list(given.values())
+
+
+def recorded_by(known_at: datetime | None) -> str:
+    """The bound on recorded-at for a query: `known_at`, or none at all when not given
+    (a UTC key sorts before "~").
+    """
+    return utc_key(known_at) if known_at is not None else "~"

@@ -20,7 +20,7 @@ from ledger.events import (
     TaskAssigned,
     WarningIssued,
 )
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Cursor, Db, View, filters, recorded_by, select
 
 MIN_PREFIX = 4
 
@@ -117,7 +117,7 @@ def flags(ledger: Any, *, group: str | None = None, member: str | None = None,
     order they were raised, with their state then: open, confirmed, dismissed.
     """
     now = ledger.clock()
-    at, known = utc_key(as_of or now), utc_key(known_at or now)
+    at, known = utc_key(as_of or now), recorded_by(known_at)
     where, params = filters(group=group, member=member, kind="flag")
     rows = select(ledger, VIEW,
                   "SELECT * FROM {t}" + where + " AND occurred_utc <= ? AND recorded_utc <= ? "

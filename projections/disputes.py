@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, MemberReadmitted, MemberRemoved
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Cursor, Db, View, filters, recorded_by, select
 
 FIELDS = ("group", "member", "kind", "occurred_at", "actor", "case", "note")
 
@@ -20,7 +20,8 @@ FIELDS = ("group", "member", "kind", "occurred_at", "actor", "case", "note")
 def entry(event: LedgerEvent) -> tuple[str, str | None, str | None] | None:
     """(kind, case id, note) for an event that belongs in a dispute file, else None."""
     if isinstance(event, MemberRemoved):
-        kind = "temporary_removal" if event.temporary else f"removal ({event.cause})"
+        kind = ("temporary_removal" if event.temporary else
+                "removal" if event.cause == "admin" else f"removal_{event.cause}")
         return kind, event.sanction_id, event.reason
     if isinstance(event, MemberReadmitted):
         return "readmission", None, event.note
@@ -29,7 +30,7 @@ def entry(event: LedgerEvent) -> tuple[str, str | None, str | None] | None:
 
 class DisputesView(View):
     name = "disputes"
-    version = 1
+    version = 2
     tables = {
         "view_disputes": (
             "entry_id TEXT PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL, "
@@ -65,7 +66,7 @@ def query(ledger: Any, *, group: str | None = None, member: str | None = None,
     rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
                   (" AND" if where else " WHERE") + " occurred_utc <= ? AND recorded_utc <= ? "
                   "ORDER BY member, occurred_utc, entry_id",
-                  [*params, utc_key(as_of or now), utc_key(known_at or now)])
+                  [*params, utc_key(as_of or now), recorded_by(known_at)])
     return [{"group": r["grp"], "member": r["member"], "kind": r["kind"],
              "occurred_at": r["occurred_at"], "actor": r["actor"], "case": r["case_id"],
              "note": r["note"]} for r in rows]

@@ -90,5 +90,8 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
         events += [e for e in history
                    if (as_of is None or e.occurred_at <= as_of)
                    and (known_at is None or e.recorded_at <= known_at)]
+    if not standings:
+        raise NotFound(f"nothing about {member} had happened and been recorded by then: "
+                       "give a later --as-of or --known-at")
     events.sort(key=lambda e: (e.occurred_at, e.group, e.originator_version))
     return {"member": member, "standings": standings, "events": [event_line(e) for e in events]}

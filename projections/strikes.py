@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, WarningIssued
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Cursor, Db, View, filters, recorded_by, select
 
 FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at", "rule",
           "state", "expires_at", "issued_by")
@@ -63,14 +63,16 @@ def _happened(at_utc: str | None, recorded_utc: str | None, as_of: str, known_at
 
 
 def state_of(row: dict[str, Any], as_of: str, known_at: str) -> tuple[str, int]:
-    """The strike's state and weight at `as_of`, from what was recorded by `known_at`."""
+    """The strike's state at `as_of`, from what was recorded by `known_at`, and its weight
+    (as judged, or as reduced on appeal); only a live or reduced strike counts.
+    """
+    reduced = _happened(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at)
+    weight = int(row["reduced_weight"]) if reduced else int(row["weight"])
     if _happened(row["overturned_utc"], row["overturned_recorded_utc"], as_of, known_at):
-        return "overturned", 0
+        return "overturned", weight
     if row["expires_utc"] is not None and row["expires_utc"] <= as_of:
-        return "expired", 0
-    if _happened(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at):
-        return "reduced", int(row["reduced_weight"])
-    return "live", int(row["weight"])
+        return "expired", weight
+    return ("reduced" if reduced else "live"), weight
 
 
 def query(ledger: Any, *, group: str | None = None, member: str | None = None,
@@ -80,7 +82,7 @@ def query(ledger: Any, *, group: str | None = None, member: str | None = None,
     to now), in the order they happened, with their state then.
     """
     now = ledger.clock()
-    at, known = utc_key(as_of or now), utc_key(known_at or now)
+    at, known = utc_key(as_of or now), recorded_by(known_at)
     where, params = filters(group=group, member=member)
     rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
                   (" AND" if where else " WHERE") + " occurred_utc <= ? AND recorded_utc <= ? "

@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, TaskAcknowledged, TaskAssigned, TaskMissed
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Cursor, Db, View, filters, recorded_by, select
 
 FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "deadline_at",
           "acknowledged_at", "state")
@@ -81,7 +81,7 @@ def tasks(ledger: Any, *, as_of: datetime | None = None, known_at: datetime | No
     passed without an acknowledgement in time), missed (confirmed by an admin).
     """
     now = ledger.clock()
-    at, known = utc_key(as_of or now), utc_key(known_at or now)
+    at, known = utc_key(as_of or now), recorded_by(known_at)
     where, params = filters(group=group, member=member)
     rows = select(ledger, VIEW, "SELECT * FROM {t}" + where +
                   (" AND" if where else " WHERE") + " assigned_utc <= ? AND "

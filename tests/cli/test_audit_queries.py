@@ -762,7 +762,7 @@ class TestReplay:
         assert [(view, rows, digest) for view, rows, digest, _ in table] == [
             (r["view"], r["rows"], r["digest"]) for r in before]
         assert [check for *_, check in table] == [
-            "1 rows differ" if view == "strikes" else "ok" for view, _ in VIEW_ROWS]
+            "1 row differs" if view == "strikes" else "ok" for view, _ in VIEW_ROWS]
 
     def test_a_deleted_kept_row_fails_the_replay_of_that_view_only(self, story: Story) -> None:
         ledger = Ledger(parse_store(story.store))
@@ -779,7 +779,7 @@ class TestReplay:
 
         assert result.exit_code == 1
         assert re.fullmatch(r"view,rows,digest,check\ndisputes,2,sha256:[0-9a-f]{16},"
-                            r"\d+ rows differ\n", result.stdout), result.stdout
+                            r"1 row differs\n", result.stdout), result.stdout
         assert result.stderr.startswith("Error: rebuilt views differ from the kept ones: "
                                         "disputes: ")
 
@@ -813,7 +813,7 @@ class TestExpiredStrike:
         live = ok(run(store, "project", "strikes", "--state", "live"))
 
         assert [(r["case"], r["state"], r["weight"], r["expires_at"]) for r in now] == [
-            (warning, "expired", 0, "2026-11-21T12:00:00+08:00")]
+            (warning, "expired", 1, "2026-11-21T12:00:00+08:00")]
         assert [(r["case"], r["state"], r["weight"]) for r in then] == [(warning, "live", 1)]
         assert live.stdout == "(no rows)\n"
 

@@ -345,7 +345,7 @@ def strikes_by_hand(events: list[LedgerEvent], now: datetime,
             expired = e.expires_at is not None and e.expires_at <= at
             rows.append({"case": e.sanction_id, "group": e.group, "member": e.member,
                          "category": e.category, "label": e.category_label,
-                         "weight": 0 if expired else e.weight,
+                         "weight": e.weight,
                          "occurred_at": shown(e.occurred_at),
                          "rule": f"{e.rulebook} v{e.rulebook_version}",
                          "state": "expired" if expired else "live",
@@ -404,7 +404,8 @@ def disputes_by_hand(events: list[LedgerEvent], now: datetime,
         rows = []
         for e in entries:
             if isinstance(e, MemberRemoved):
-                kind = "temporary_removal" if e.temporary else f"removal ({e.cause})"
+                kind = ("temporary_removal" if e.temporary else
+                        "removal" if e.cause == "admin" else f"removal_{e.cause}")
                 case, note = e.sanction_id, e.reason
             else:
                 kind, case, note = "readmission", None, e.note
@@ -684,6 +685,9 @@ def dossier_by_hand(events: list[LedgerEvent], now: datetime, asked: list[Moment
         for e in mine:
             by_group.setdefault(e.group, []).append(e)
         standings = [_fold(by_group[group], as_of or now) for group in sorted(by_group)]
+        if not standings:
+            answers.append("NotFound")  # nothing about the member had happened then
+            continue
         lines = [(shown(e.occurred_at), shown(e.timestamp), e.group, type(e).__name__, e.actor,
                   getattr(e, "rule_text", None) or None)
                  for e in sorted(mine, key=lambda e: (e.occurred_at, e.group,
