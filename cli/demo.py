@@ -103,8 +103,7 @@ def demo(out: str | None, fmt: str) -> None:
         rows = standings_view.query(ledger, group="g9")
     except LedgerError as error:
         ledger.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        store.discard()
         raise click.ClickException(f"the demo failed and left no file: {error}") from None
     ledger.close()
     click.echo(f"Wrote the demo ledger to {path}. Its standings:", err=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -27,7 +26,7 @@ class Session:
         self.store_url = store_url
         self.actor_name = actor
         self._ledger: Ledger | None = None
-        self._created: Path | None = None
+        self._created: Store | None = None
 
     @property
     def store(self) -> Store:
@@ -47,7 +46,7 @@ class Session:
                 if not create:
                     raise StoreError(f"no ledger at {store.describe()}: create a group first "
                                      "('ledger group create') or point --store at a ledger")
-                self._created = store.path  # None on PostgreSQL: a schema is not removed
+                self._created = store
             self._ledger = Ledger(store)
         return self._ledger
 
@@ -57,8 +56,7 @@ class Session:
             self._ledger.close()
             self._ledger = None
         if self._created is not None:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self._created}{suffix}").unlink(missing_ok=True)
+            self._created.discard()
             self._created = None
 
     def close(self) -> None:

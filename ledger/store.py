@@ -54,6 +54,14 @@ class Store:
                 "AND table_name = 'ledger_events'", (self.postgres["POSTGRES_SCHEMA"],))
             return found.fetchone() is not None
 
+    def discard(self) -> None:
+        """Remove a new SQLite file, with its journal files, that a failed command made.
+        Only for a store this process created: a ledger in use is never discarded.
+        """
+        if self.kind == "sqlite" and self.path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
     def prepare(self) -> None:
         """Make sure the store can be opened: a PostgreSQL server answers and has the
         schema (created if missing). An SQLite file is created when first opened.
