@@ -20,6 +20,7 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 
 from ledger.clock import utc_key
+from ledger.errors import ConcurrentUpdate
 
 from ledger.application import Ledger
 from ledger.events import LedgerEvent
@@ -157,10 +158,11 @@ def catch_up(ledger: Ledger, view: View, *, batch_size: int = BATCH_SIZE,
                 if moved != 1:
                     raise _Overtaken
                 view.process(db, cursor, events)
-        except (_Overtaken, OperationalError):
+        except (_Overtaken, OperationalError) as error:
             attempts += 1
             if attempts > 20:
-                raise
+                raise ConcurrentUpdate(f"the {view.name} view is being brought up to date by "
+                                       "another process: run the query again") from error
             continue
         processed += len(events)
         if progress is not None:
