@@ -77,7 +77,7 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     """
     actor = session.actor("confirm a flag")
     ledger = session.ledger()
-    case = cases.resolve(ledger, flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
     click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
@@ -99,7 +99,7 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
     """
     actor = session.actor("dismiss a flag")
     ledger = session.ledger()
-    case = cases.resolve(ledger, flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
     ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
                         flag_id=case.case_id, reason=reason, at=at)
     click.echo(f"Dismissed flag {case.case_id[:8]} against {case.member} in {case.group}.")

@@ -16,7 +16,7 @@ from ledger.application import Ledger
 from ledger.clock import check_not_future, now, parse_time
 from ledger.errors import InvalidInput, LedgerError, StoreError
 from ledger.store import Store, parse_store
-from ledger.timeline import MembershipState
+from ledger.fold import MembershipState
 
 
 class Session:

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from cli.main import Session, at_option, pass_session
-from ledger.timeline import MembershipState
+from ledger.fold import MembershipState
 
 
 @click.group()

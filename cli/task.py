@@ -64,7 +64,7 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
     """
     actor = session.actor("acknowledge a task")
     ledger = session.ledger()
-    case = cases.resolve(ledger, task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what="task")
     ledger.acknowledge_task(actor=actor, group=case.group, member=case.member,
                             task_id=case.case_id, at=at)
     state = ledger.standing(case.group, case.member, as_of=at).tasks[case.case_id]
@@ -125,7 +125,7 @@ def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None
     """
     actor = session.actor("confirm a missed task")
     ledger = session.ledger()
-    case = cases.resolve(ledger, task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what="task")
     warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
                                             task_id=case.case_id, at=at)
     click.echo(f"Confirmed task {case.case_id[:8]} missed: {case.member} in {case.group} is "

@@ -47,7 +47,7 @@ from ledger.events import (
     WarningIssued,
 )
 from ledger.rulebook import Rulebook
-from ledger.timeline import MembershipState, check_insertable, replay
+from ledger.fold import MembershipState, check_insertable, replay
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")
 

@@ -5,9 +5,10 @@ every guard passed, so a refused command records nothing.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,7 @@ from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound,
 from ledger.events import MembershipEvent, Role
 from ledger.rulebook import load as load_rulebook
 from ledger.store import Store
-from ledger.timeline import MembershipState, in_order
+from ledger.fold import MembershipState, in_order
 
 
 def _is_control(ch: str) -> bool:
@@ -57,6 +58,7 @@ class Ledger(Application[UUID]):
     def __init__(self, store: Store, *, clock: Callable[[], datetime] = now) -> None:
         self.store = store
         self.clock = clock
+        self._pending: dict[UUID, Any] | None = None  # the aggregates of a batch
         store.prepare()
         try:
             super().__init__()
@@ -69,7 +71,29 @@ class Ledger(Application[UUID]):
         # The store URL decides everything: nothing leaks in from os.environ.
         return Environment(name, self.store.env)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Record many commands in one transaction (imports, benchmarks, reviews): each
+        command is judged as always, against the aggregates as the batch has changed
+        them, and everything is saved together at the end. A refused command refuses the
+        whole batch: nothing of it is saved.
+        """
+        if self._pending is not None:
+            raise RuntimeError("batches do not nest")
+        self._pending = {}
+        try:
+            yield
+        except BaseException:
+            self._pending = None
+            raise
+        pending, self._pending = self._pending, None
+        self.save(*pending.values())
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self._pending is not None:
+            for aggregate in objs:
+                self._pending[aggregate.id] = aggregate
+            return None
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
@@ -343,6 +367,14 @@ class Ledger(Application[UUID]):
 
     # Reading ----------------------------------------------------------------------------
 
+    def find_case(self, prefix: str, *, kinds: tuple[str, ...], what: str) -> Any:
+        """The one flag, sanction or task of the given kinds whose id starts with
+        `prefix` (a unique prefix, as git allows): its id, kind, group and member.
+        """
+        from projections import cases  # replaced by the ledger's own id index
+
+        return cases.resolve(self, prefix, kinds=kinds, what=what)
+
     def group(self, group: str) -> Group:
         found = self._find(group_id(_check_key(group, "group id")))
         if found is None:
@@ -372,6 +404,8 @@ class Ledger(Application[UUID]):
             found.state_at(moment).is_in_group
 
     def _find(self, aggregate_id: UUID) -> Any:
+        if self._pending is not None and aggregate_id in self._pending:
+            return self._pending[aggregate_id]
         try:
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:

@@ -61,3 +61,8 @@ def replay(ledger: Any, view: View, *, progress: Callable[[int], None] | None = 
         a, b = Counter(_key(r) for r in kept[name]), Counter(_key(r) for r in fresh[name])
         differences += max(sum((a - b).values()), sum((b - a).values()))
     return Replayed(view.name, sum(len(r) for r in fresh.values()), digest(fresh), differences)
+
+
+def rebuild_all(ledger: Any, *, progress: Callable[[int], None] | None = None) -> int:
+    """Drop every view and rebuild it from position 0; returns the events read."""
+    return sum(rebuild(ledger, view, progress=progress) for view in VIEWS.values())

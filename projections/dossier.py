@@ -16,8 +16,8 @@ from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.errors import NotFound
 from ledger.events import LedgerEvent, MemberAdmitted, MembershipEvent
-from ledger.timeline import advance, replay
-from ledger.timeline import explain as explain_state
+from ledger.fold import advance, replay
+from ledger.fold import explain as explain_state
 from projections.base import Cursor, Db, View, select
 from projections.standings import explained, judged_by, phrase, row_of
 

@@ -19,8 +19,8 @@ from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.events import LedgerEvent, MembershipEvent
 from ledger.errors import NotFound
-from ledger.timeline import MembershipState, advance, replay
-from ledger.timeline import explain as explain_state
+from ledger.fold import MembershipState, advance, replay
+from ledger.fold import explain as explain_state
 from projections.base import Cursor, Db, View, filters, select
 
 FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
