@@ -9,18 +9,16 @@ events only when they pass.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID, uuid4, uuid5
-from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.utils import get_topic
 
+from ledger import judge
 from ledger.clock import format_time
-from ledger.errors import AdmissionRefused, InvalidInput, NotPermitted, RoleConflict, RuleBroken
 from ledger.events import (
     FlagConfirmed,
     FlagDismissed,
@@ -46,12 +44,13 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
+from ledger.fold import MembershipState, replay
 from ledger.rulebook import Rulebook
-from ledger.fold import MembershipState, check_insertable, replay
+from ledger.rules import RuleVersion, stored
+from ledger.rules import RULEBOOK_SCHEMA
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")
 
-MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
 
 
 def group_id(group: str) -> UUID:
@@ -67,24 +66,14 @@ def new_case_id() -> str:
     return uuid4().hex
 
 
-@dataclass(frozen=True)
-class RuleVersion:
-    """One version of a group's rules and when it came into force."""
-
-    version: int
-    rulebook: Rulebook
-    source: str
-    effective_at: datetime
-    resolution: str | None = None
-
-    def describe(self) -> str:
-        return f"{self.rulebook.name} v{self.version}"
-
-
 RulesAt = Callable[[datetime], RuleVersion]
 
 
 class Group(BaseAggregate[UUID]):
+    """A group: its key, name and owner, the roles held in it, and every version of its
+    rules. Commands ask the judge, then record; `apply_event` only folds.
+    """
+
     def __init__(self) -> None:
         self.key = ""
         self.name = ""
@@ -98,138 +87,67 @@ class Group(BaseAggregate[UUID]):
                  owner: str, rulebook: Rulebook, source: str) -> Group:
         return cls._create(GroupRegistered, id=group_id(group), actor=actor,
                            occurred_at=occurred_at, group=group, name=name, owner=owner,
-                           rulebook=rulebook, rulebook_source=source)
+                           rulebook=stored(rulebook), rulebook_source=source,
+                           rulebook_schema=RULEBOOK_SCHEMA)
 
     def rules_at(self, moment: datetime) -> RuleVersion:
         """The version in force at `moment`: no amendment reaches back before its date."""
-        assert self.registered_at is not None
-        if moment < self.registered_at:
-            raise RuleBroken(f"{self.key} was registered at {format_time(self.registered_at)}: "
-                             f"no fact of it can happen at {format_time(moment)}")
+        judge.check_registered(self, moment)
         in_force = [v for v in self.versions if v.effective_at <= moment]
         return in_force[-1] if in_force else self.versions[0]
 
     def amend(self, *, actor: str, occurred_at: datetime, rulebook: Rulebook, source: str,
               resolution: str, effective_at: datetime, recorded_at: datetime) -> int:
-        """A new version, in force from `effective_at`, which may not come before the
-        moment it is recorded: the ledger never re-judges a fact it already holds.
-        """
-        self.check_owner(actor, "amend the rules")
-        if effective_at < recorded_at.replace(microsecond=0):
-            raise RuleBroken(f"an amendment cannot take effect at {format_time(effective_at)}, "
-                             "before it is recorded: facts already in the ledger were judged "
-                             "by the rules then in force (give an --effective from now on)")
-        latest = self.versions[-1]
-        if effective_at < latest.effective_at:
-            raise RuleBroken(f"version {latest.version} of {self.key}'s rules is in force from "
-                             f"{format_time(latest.effective_at)}: an amendment takes effect "
-                             "after it, never before (give a later --effective)")
-        version = latest.version + 1
+        """A new version, in force from `effective_at`; returns its number."""
+        judge.check_amendment(self, actor, effective_at, recorded_at)
+        version = self.versions[-1].version + 1
         self.trigger_event(RulebookAmended, actor=actor, occurred_at=occurred_at,
-                           group=self.key, version=version, rulebook=rulebook,
+                           group=self.key, version=version, rulebook=stored(rulebook),
                            rulebook_source=source, resolution=resolution,
-                           effective_at=effective_at)
+                           effective_at=effective_at, rulebook_schema=RULEBOOK_SCHEMA)
         return version
 
     def review(self, *, actor: str, occurred_at: datetime, kept: tuple[str, ...],
                removed: tuple[str, ...], reason: str) -> str:
-        self.check_moderator(actor, "review the membership")
-        both = set(kept) & set(removed)
-        if both:
-            raise InvalidInput(f"{', '.join(sorted(both))} cannot be both kept and removed")
-        if not kept and not removed:
-            raise InvalidInput("a review names who is kept (--keep) or removed (--remove)")
+        judge.check_review(self, actor, kept, removed)
         review_id = new_case_id()
         self.trigger_event(GroupReviewed, actor=actor, occurred_at=occurred_at, group=self.key,
                            review_id=review_id, kept=kept, removed=removed, reason=reason)
         return review_id
 
-    def check_admission(self, rules: RuleVersion, *, relation: str | None,
-                        invited_by: str | None, verified_by: str | None,
-                        inviter_is_member: bool) -> None:
-        """The rulebook's admission requirements (R2: verified owners and family, no
-        tenants; R3: only admins bring people in).
-        """
-        admission = rules.rulebook.admission
-        book = rules.describe()
-        allowed = admission.admitted_relations
-        if relation is None and admission.relations:
-            raise AdmissionRefused(f"{self.key}'s rules ({book}) admit members by relation: "
-                                   f"give --relation ({' or '.join(allowed)})")
-        if relation is not None and admission.relations and relation not in (
-                *admission.relations, *admission.excluded_relations):
-            raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
-                               f"{', '.join(allowed)}")
-        if relation is not None and relation in admission.excluded_relations:
-            raise AdmissionRefused(f"{self.key}'s rules ({book}) exclude {relation} members: "
-                                   f"only {' or '.join(allowed) or 'other'} members are admitted")
-        if admission.verification_required and not verified_by:
-            raise AdmissionRefused(f"{self.key}'s rules ({book}) require identity "
-                                   "verification: give --verified-by")
-        if admission.verification_required and verified_by and not self.is_moderator(verified_by):
-            raise AdmissionRefused(f"{verified_by} may not verify members of {self.key}: "
-                                   "identity is verified by the owner or an admin")
-        if admission.invitation_required and invited_by is None:
-            raise AdmissionRefused(f"{self.key}'s rules ({book}) admit members on an "
-                                   "invitation: give --invited-by")
-        if invited_by is not None:
-            roles = self.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
-            if not roles & set(admission.may_invite):
-                allowed = " or ".join(admission.may_invite)
-                raise AdmissionRefused(f"{invited_by} may not invite members to {self.key}: "
-                                       f"under {book} only {allowed} may invite")
+    def grant(self, *, actor: str, occurred_at: datetime, member: str, role: Role) -> None:
+        judge.check_grant(self, actor, member, role)
+        self.trigger_event(RoleGranted, actor=actor, occurred_at=occurred_at, group=self.key,
+                           member=member, role=role)
+
+    def revoke(self, *, actor: str, occurred_at: datetime, member: str, role: Role) -> None:
+        judge.check_revoke(self, actor, member, role)
+        self.trigger_event(RoleRevoked, actor=actor, occurred_at=occurred_at, group=self.key,
+                           member=member, role=role)
 
     def roles_of(self, member: str) -> set[str]:
         return self.roles.get(member, set())
 
     def is_moderator(self, member: str) -> bool:
-        return bool(self.roles_of(member) & MODERATORS)
-
-    def check_owner(self, actor: str, doing: str) -> None:
-        if "owner" not in self.roles_of(actor):
-            raise NotPermitted(f"{actor} may not {doing} in {self.key}: only the owner "
-                               f"({self.owner}) may")
-
-    def check_moderator(self, actor: str, doing: str, *, or_else: str = "") -> None:
-        if not self.is_moderator(actor):
-            raise NotPermitted(f"{actor} may not {doing} in {self.key}: only the owner or an "
-                               f"admin may{or_else}")
-
-    def grant(self, *, actor: str, occurred_at: datetime, member: str, role: Role) -> None:
-        self.check_owner(actor, "grant roles")
-        if role in self.roles_of(member):
-            raise RoleConflict(f"{member} already holds the role {role} in {self.key}: "
-                               "nothing to grant")
-        self.trigger_event(RoleGranted, actor=actor, occurred_at=occurred_at, group=self.key,
-                           member=member, role=role)
-
-    def revoke(self, *, actor: str, occurred_at: datetime, member: str, role: Role) -> None:
-        self.check_owner(actor, "revoke roles")
-        if role not in self.roles_of(member):
-            held = ", ".join(sorted(self.roles_of(member))) or "none"
-            raise RoleConflict(f"{member} does not hold the role {role} in {self.key} "
-                               f"(holds: {held}): nothing to revoke")
-        if role == "owner" and member == self.owner:
-            raise RoleConflict(f"{member} registered {self.key} and stays its owner: "
-                               "the owner role cannot be revoked")
-        self.trigger_event(RoleRevoked, actor=actor, occurred_at=occurred_at, group=self.key,
-                           member=member, role=role)
+        return bool(self.roles_of(member) & judge.MODERATORS)
 
     @singledispatchmethod
     def apply_event(self, event: LedgerEvent) -> None:
-        raise TypeError(f"a group does not take {type(event).__name__}")
+        pass  # an event type this code does not know changes nothing it can use
 
     @apply_event.register
     def _(self, event: GroupRegistered) -> None:
         self.key, self.name, self.owner = event.group, event.name, event.owner
         self.registered_at = event.occurred_at
         self.roles = {event.owner: {"owner"}}
-        self.versions = [RuleVersion(1, event.rulebook, event.rulebook_source, event.occurred_at)]
+        self.versions = [RuleVersion(1, event.rulebook, event.rulebook_source, event.occurred_at,
+                                     schema=event.rulebook_schema)]
 
     @apply_event.register
     def _(self, event: RulebookAmended) -> None:
         self.versions.append(RuleVersion(event.version, event.rulebook, event.rulebook_source,
-                                         event.effective_at, event.resolution))
+                                         event.effective_at, event.resolution,
+                                         schema=event.rulebook_schema))
 
     @apply_event.register
     def _(self, event: GroupReviewed) -> None:
@@ -241,7 +159,7 @@ class Group(BaseAggregate[UUID]):
 
     @apply_event.register
     def _(self, event: RoleRevoked) -> None:
-        self.roles[event.member].discard(event.role)
+        self.roles.get(event.member, set()).discard(event.role)
 
 
 class Membership(BaseAggregate[UUID]):
@@ -262,9 +180,11 @@ class Membership(BaseAggregate[UUID]):
 
     @property
     def state(self) -> MembershipState:
-        return replay(self.events)
+        state = replay(self.events)
+        assert state is not None  # a membership starts with its admission
+        return state
 
-    def state_at(self, moment: datetime) -> MembershipState:
+    def state_at(self, moment: datetime) -> MembershipState | None:
         return replay(self.events, as_of=moment)
 
     def apply_event(self, event: LedgerEvent) -> None:
@@ -292,28 +212,18 @@ class Membership(BaseAggregate[UUID]):
     def rename(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
                nickname: str) -> str:
         """Returns the nickname the member had at that time."""
-        old = self._state_before(occurred_at).nickname
-        exemption = self._exemption()
-        ok, described = _nickname_check(rules, nickname, exemption)
-        self._record(MemberRenamed, actor, occurred_at, **_judged(rules), old_nickname=old,
+        before = self._state_before(occurred_at)
+        ok, described = _nickname_check(rules, nickname, before.exemption)
+        self._record(MemberRenamed, actor, occurred_at, **_judged(rules), old_nickname=before.nickname,
                      new_nickname=nickname, nickname_ok=ok, nickname_rule=described)
-        return old
+        return before.nickname
 
     def remind(self, *, actor: str, occurred_at: datetime, rules: RuleVersion) -> int:
         """Returns how many reminders the member has had, this one included."""
-        nickname_rule = rules.rulebook.nickname
-        if nickname_rule is None:
-            raise RuleBroken(f"{self.group}'s rules ({rules.describe()}) set no nickname "
-                             "pattern: there is nothing to remind")
         state = self._state_before(occurred_at)
-        if state.is_in_group and nickname_rule.matches(state.nickname, self._exemption()):
-            raise RuleBroken(f"{self.member}'s nickname {state.nickname!r} in {self.group} "
-                             f"follows the rules ({nickname_rule.description}) at "
-                             f"{format_time(occurred_at)}: nothing to remind")
-        if state.is_in_group and state.reminders >= nickname_rule.reminders_before_removal:
-            raise RuleBroken(f"{self.member} has ignored {state.reminders} reminders already "
-                             f"and is removal_due in {self.group}: remove them, or wait for "
-                             "a compliant rename")
+        judge.check_remind(state, rules, occurred_at)
+        nickname_rule = rules.rulebook.nickname
+        assert nickname_rule is not None
         reminder = state.reminders + 1
         self._record(NicknameReminded, actor, occurred_at, **_judged(rules), reminder=reminder,
                      reminders_before_removal=nickname_rule.reminders_before_removal,
@@ -323,14 +233,10 @@ class Membership(BaseAggregate[UUID]):
     def flag(self, *, actor: str, occurred_at: datetime, rules_at: RulesAt, category: str,
              message: str | None = None, excerpt: str | None = None,
              message_at: datetime | None = None) -> str:
-        violation_at = message_at or occurred_at
-        if message_at is not None and message_at > occurred_at:
-            raise InvalidInput(f"--message-at {format_time(message_at)} is after the flag "
-                               f"({format_time(occurred_at)}): a message is flagged after it "
-                               "was posted")
-        rules = rules_at(violation_at)
+        judge.check_message_time(message_at, occurred_at)
+        rules = rules_at(message_at or occurred_at)
         rules.rulebook.category(category)
-        _check_posting_window(rules, category, message_at)
+        judge.check_posting_window(rules, category, message_at)
         flag_id = new_case_id()
         self._record(MessageFlagged, actor, occurred_at, **_judged(rules), flag_id=flag_id,
                      category=category, message=message, excerpt=excerpt, message_at=message_at)
@@ -389,10 +295,7 @@ class Membership(BaseAggregate[UUID]):
     def assign_task(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
                     summary: str, deadline_minutes: int | None = None) -> str:
         tasks = rules.rulebook.tasks
-        minutes = deadline_minutes or (tasks.response_minutes if tasks else None)
-        if minutes is None:
-            raise InvalidInput(f"{self.group}'s rules ({rules.describe()}) set no response "
-                               "deadline: give --deadline-minutes")
+        minutes = judge.task_deadline_minutes(self.group, rules, deadline_minutes)
         category = tasks.category if tasks else "late_response"
         rules.rulebook.category(category)
         task_id = new_case_id()
@@ -432,38 +335,28 @@ class Membership(BaseAggregate[UUID]):
                      expires_at=book.strike_expiry(occurred_at),
                      rule_text=judged.rule or book.strikes.rule)
         # Rules that remove at once do so in the same command, as a fact of their own.
-        after = self._state_before(occurred_at)
-        if judged.on_sight and book.strikes.on_sight == "remove":
-            self.remove(actor=actor, occurred_at=occurred_at, temporary=False, cause="on_sight",
-                        reason=f"{judged.zh} ({category}): removed on sight under "
-                               f"{rules.describe()}")
-        elif after.live_strikes >= book.strikes.limit and book.strikes.on_limit == "remove":
+        removal = judge.removal_after_strike(self._state_before(occurred_at), rules, category)
+        if removal is not None:
+            cause, why = removal
             self.remove(actor=actor, occurred_at=occurred_at, temporary=False,
-                        cause="strike_limit",
-                        reason=f"{after.live_strikes} strikes reach the limit of "
-                               f"{book.strikes.limit} under {rules.describe()}")
+                        cause=cause, reason=why)  # type: ignore[arg-type]
         return sanction_id
 
     def _state_before(self, moment: datetime) -> MembershipState:
         """The state at `moment`, with every fact up to and including it (none, before
         the first admission).
         """
-        if not any(e.occurred_at <= moment for e in self.events):
-            return MembershipState(self.group, self.member, now=moment)
-        return replay(self.events, as_of=moment)
-
-    def _exemption(self) -> str | None:
-        admissions = [e for e in self.events if isinstance(e, MemberAdmitted)]
-        return admissions[-1].exemption if admissions else None
+        state = replay(self.events, as_of=moment)
+        return state or MembershipState(self.group, self.member, now=moment)
 
     def _record(self, event_class: type[MembershipEvent], actor: str, occurred_at: datetime,
                 **fields: Any) -> None:
-        """Check the event against the whole timeline, then record it."""
+        """The judge checks the event against the whole timeline, then it is recorded."""
         fields.update(actor=actor, occurred_at=occurred_at, group=self.group, member=self.member)
         timestamp = event_class.create_timestamp()
         candidate = event_class(originator_id=self.id, originator_version=self.version + 1,
                                 timestamp=timestamp, **fields)
-        check_insertable(self.events, candidate)
+        judge.check_insertable(self.events, candidate)
         self.trigger_event(event_class, timestamp=timestamp, **fields)
 
 
@@ -488,17 +381,3 @@ def _admission(rules: RuleVersion, nickname: str, invited_by: str | None,
             "verified_by": verified_by, "relation": relation, "exemption": exemption,
             "nickname_ok": ok, "nickname_rule": described,
             "review_period_days": review.period_days if review else None}
-
-
-def _check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None) -> None:
-    posting = rules.rulebook.posting
-    if posting is None or category != posting.category:
-        return
-    if message_at is None:
-        raise InvalidInput(f"a flag of category {category} needs --message-at, the time the "
-                           "message was posted, to check it against the posting windows")
-    window = posting.window_at(message_at)
-    if window is not None:
-        local = message_at.astimezone(ZoneInfo(posting.timezone))
-        raise RuleBroken(f"a message at {local:%a %H:%M} ({posting.timezone}) is inside the "
-                         f"allowed window {window.describe()}: it is not {category}")

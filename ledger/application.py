@@ -17,13 +17,15 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
-from ledger.aggregates import Group, Membership, RuleVersion, group_id, membership_id
+from ledger import ids, judge
+from ledger.aggregates import Group, Membership, group_id, membership_id
 from ledger.clock import check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
 from ledger.rulebook import load as load_rulebook
 from ledger.store import Store
 from ledger.fold import MembershipState, in_order
+from ledger.rules import RuleVersion
 
 
 def _is_control(ch: str) -> bool:
@@ -66,6 +68,10 @@ class Ledger(Application[UUID]):
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
                              "ledger? Check --store") from None
+        ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
+                     events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
+                     meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
+                     placeholder=store.placeholder)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.
@@ -166,12 +172,12 @@ class Ledger(Application[UUID]):
         rules = the_group.rules_at(occurred_at)
         changed = []
         for member in keep:
-            membership = self.membership(group, member)
+            membership = self.membership(the_group, member)
             membership.keep_in_review(actor=actor, occurred_at=occurred_at, rules=rules,
                                       review_id=review_id)
             changed.append(membership)
         for member in remove:
-            membership = self.membership(group, member)
+            membership = self.membership(the_group, member)
             membership.remove(actor=actor, occurred_at=occurred_at, temporary=False,
                               reason=f"{reason} (review {review_id[:8]})", cause="review")
             changed.append(membership)
@@ -186,7 +192,7 @@ class Ledger(Application[UUID]):
               at: datetime | None = None) -> MembershipState:
         """Returns the standing after admission (it says whether the nickname complies)."""
         the_group = self.group(group)
-        the_group.check_moderator(actor, "admit members")
+        judge.check_moderator(the_group, actor, "admit members")
         group = the_group.key
         member = _check_key(member, "member id")
         nickname = _check_text(nickname, "nickname", required=True) or ""
@@ -194,12 +200,8 @@ class Ledger(Application[UUID]):
         verified_by = _check_key(verified_by, "verifier") if verified_by else None
         occurred_at = self._occurred_at(at)
         rules = the_group.rules_at(occurred_at)
-        if exemption is not None and rules.rulebook.nickname is not None:
-            rules.rulebook.nickname.exemption(exemption)
-        elif exemption is not None:
-            raise InvalidInput(f"{group}'s rules ({rules.describe()}) set no nickname pattern: "
-                               "there is nothing to be exempt from")
-        the_group.check_admission(rules, relation=relation, invited_by=invited_by,
+        judge.check_exemption(the_group, rules, exemption)
+        judge.check_admission(the_group, rules, relation=relation, invited_by=invited_by,
                                   verified_by=verified_by,
                                   inviter_is_member=bool(invited_by) and self._is_member_at(
                                       group, invited_by or "", occurred_at))
@@ -218,9 +220,9 @@ class Ledger(Application[UUID]):
                at: datetime | None = None) -> str:
         """Returns the nickname the member had before."""
         the_group = self.group(group)
-        if actor != member:
-            the_group.check_moderator(actor, "rename members", or_else=", or the member")
-        membership = self.membership(group, member)
+        judge.check_actor_or_moderator(the_group, actor, member, "rename members",
+                                       or_else=", or the member")
+        membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         old = membership.rename(actor=actor, occurred_at=occurred_at,
                                 rules=the_group.rules_at(occurred_at),
@@ -231,8 +233,8 @@ class Ledger(Application[UUID]):
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
-        the_group.check_moderator(actor, "remind members")
-        membership = self.membership(group, member)
+        judge.check_moderator(the_group, actor, "remind members")
+        membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         count = membership.remind(actor=actor, occurred_at=occurred_at,
                                   rules=the_group.rules_at(occurred_at))
@@ -245,10 +247,10 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         occurred_at = self._occurred_at(at)
         if not the_group.is_moderator(actor) and not self._is_member_at(group, actor, occurred_at):
-            the_group.check_moderator(actor, "raise flags", or_else=", or a current member")
+            judge.check_moderator(the_group, actor, "raise flags", or_else=", or a current member")
         if message_at is not None:
             check_not_future(message_at, self.clock(), what="--message-at")
-        membership = self.membership(group, member)
+        membership = self.membership(the_group, member)
         flag_id = membership.flag(actor=actor, occurred_at=occurred_at,
                                   rules_at=the_group.rules_at, category=category,
                                   message=_check_text(message, "message reference"),
@@ -261,8 +263,8 @@ class Ledger(Application[UUID]):
                      note: str | None = None, at: datetime | None = None) -> str:
         """Returns the id of the warning the confirmed flag earned."""
         the_group = self.group(group)
-        the_group.check_moderator(actor, "confirm flags")
-        membership = self.membership(group, member)
+        judge.check_moderator(the_group, actor, "confirm flags")
+        membership = self.membership(the_group, member)
         warning_id = membership.confirm_flag(actor=actor, occurred_at=self._occurred_at(at),
                                              rules_at=the_group.rules_at, flag_id=flag_id,
                                              note=_check_text(note, "note"))
@@ -271,8 +273,9 @@ class Ledger(Application[UUID]):
 
     def dismiss_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      reason: str, at: datetime | None = None) -> None:
-        self.group(group).check_moderator(actor, "dismiss flags")
-        membership = self.membership(group, member)
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "dismiss flags")
+        membership = self.membership(the_group, member)
         membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at), flag_id=flag_id,
                                 reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
@@ -280,8 +283,8 @@ class Ledger(Application[UUID]):
     def warn(self, *, actor: str, group: str, member: str, category: str,
              reason: str | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
-        the_group.check_moderator(actor, "warn members")
-        membership = self.membership(group, member)
+        judge.check_moderator(the_group, actor, "warn members")
+        membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         warning_id = membership.warn(actor=actor, occurred_at=occurred_at,
                                      rules=the_group.rules_at(occurred_at), category=category,
@@ -291,8 +294,9 @@ class Ledger(Application[UUID]):
 
     def remove(self, *, actor: str, group: str, member: str, reason: str,
                temporary: bool = False, at: datetime | None = None) -> str:
-        self.group(group).check_moderator(actor, "remove members")
-        membership = self.membership(group, member)
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "remove members")
+        membership = self.membership(the_group, member)
         removal_id = membership.remove(
             actor=actor, occurred_at=self._occurred_at(at), temporary=temporary,
             reason=_check_text(reason, "reason", required=True) or "")
@@ -301,8 +305,9 @@ class Ledger(Application[UUID]):
 
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
                 at: datetime | None = None) -> None:
-        self.group(group).check_moderator(actor, "readmit members")
-        membership = self.membership(group, member)
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "readmit members")
+        membership = self.membership(the_group, member)
         membership.readmit(actor=actor, occurred_at=self._occurred_at(at),
                            note=_check_text(note, "note"))
         self.save(membership)
@@ -314,11 +319,11 @@ class Ledger(Application[UUID]):
         """
         the_group = self.group(group)
         if violation is not None:
-            the_group.check_moderator(actor, "record a departure as a violation")
+            judge.check_moderator(the_group, actor, "record a departure as a violation")
         elif actor != member:
-            the_group.check_moderator(actor, "record departures",
+            judge.check_moderator(the_group, actor, "record departures",
                                       or_else=", or the member who leaves")
-        membership = self.membership(group, member)
+        membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         warning_id = membership.leave(
             actor=actor, occurred_at=occurred_at, note=_check_text(note, "note"),
@@ -331,10 +336,8 @@ class Ledger(Application[UUID]):
     def assign_task(self, *, actor: str, group: str, member: str, summary: str,
                     deadline_minutes: int | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
-        the_group.check_moderator(actor, "assign tasks")
-        if deadline_minutes is not None and deadline_minutes < 1:
-            raise InvalidInput("--deadline-minutes must be at least 1")
-        membership = self.membership(group, member)
+        judge.check_moderator(the_group, actor, "assign tasks")
+        membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         task_id = membership.assign_task(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
@@ -346,10 +349,9 @@ class Ledger(Application[UUID]):
     def acknowledge_task(self, *, actor: str, group: str, member: str, task_id: str,
                          at: datetime | None = None) -> None:
         the_group = self.group(group)
-        if actor != member:
-            the_group.check_moderator(actor, "acknowledge tasks for others",
-                                      or_else=", or the member it was assigned to")
-        membership = self.membership(group, member)
+        judge.check_actor_or_moderator(the_group, actor, member, "acknowledge tasks for others",
+                                       or_else=", or the member it was assigned to")
+        membership = self.membership(the_group, member)
         membership.acknowledge_task(actor=actor, occurred_at=self._occurred_at(at),
                                     task_id=task_id)
         self.save(membership)
@@ -357,8 +359,8 @@ class Ledger(Application[UUID]):
     def confirm_task_missed(self, *, actor: str, group: str, member: str, task_id: str,
                             at: datetime | None = None) -> str:
         the_group = self.group(group)
-        the_group.check_moderator(actor, "confirm missed tasks")
-        membership = self.membership(group, member)
+        judge.check_moderator(the_group, actor, "confirm missed tasks")
+        membership = self.membership(the_group, member)
         warning_id = membership.confirm_task_missed(actor=actor,
                                                     occurred_at=self._occurred_at(at),
                                                     rules_at=the_group.rules_at, task_id=task_id)
@@ -367,13 +369,14 @@ class Ledger(Application[UUID]):
 
     # Reading ----------------------------------------------------------------------------
 
-    def find_case(self, prefix: str, *, kinds: tuple[str, ...], what: str) -> Any:
+    def find_case(self, prefix: str, *, kinds: tuple[str, ...], what: str) -> ids.Case:
         """The one flag, sanction or task of the given kinds whose id starts with
-        `prefix` (a unique prefix, as git allows): its id, kind, group and member.
+        `prefix` (a unique prefix, as git allows): its id, kind, group and member. Read
+        from the id index, which every write keeps in step: no read view is consulted.
         """
-        from projections import cases  # replaced by the ledger's own id index
-
-        return cases.resolve(self, prefix, kinds=kinds, what=what)
+        with self.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            return ids.resolve(cursor, self.store.qualified(ids.TABLE), prefix, kinds=kinds,
+                               what=what, placeholder=self.store.placeholder)
 
     def group(self, group: str) -> Group:
         found = self._find(group_id(_check_key(group, "group id")))
@@ -382,8 +385,9 @@ class Ledger(Application[UUID]):
                            "'ledger group create' or check --store")
         return found
 
-    def membership(self, group: str, member: str) -> Membership:
-        key = self.group(group).key
+    def membership(self, group: str | Group, member: str) -> Membership:
+        """One member's membership of a group (given by id, or as already loaded)."""
+        key = (group if isinstance(group, Group) else self.group(group)).key
         member = _check_key(member, "member id")
         found = self._find(membership_id(key, member))
         if found is None:
@@ -396,12 +400,16 @@ class Ledger(Application[UUID]):
 
     def standing(self, group: str, member: str, *, as_of: datetime | None = None) -> MembershipState:
         """The member's standing now, or at `as_of`."""
-        return self.membership(group, member).state_at(as_of or self.clock())
+        state = self.membership(group, member).state_at(as_of or self.clock())
+        if state is None:
+            raise NotFound(f"{member} had not been admitted to {group} by then: give a later "
+                           "--as-of")
+        return state
 
     def _is_member_at(self, group: str, member: str, moment: datetime) -> bool:
         found = self._find(membership_id(group, member))
-        return found is not None and found.events[0].occurred_at <= moment and \
-            found.state_at(moment).is_in_group
+        state = found.state_at(moment) if found is not None else None
+        return state is not None and state.is_in_group
 
     def _find(self, aggregate_id: UUID) -> Any:
         if self._pending is not None and aggregate_id in self._pending:

@@ -55,7 +55,8 @@ def format_time(moment: datetime) -> str:
 
 def utc_key(moment: datetime) -> str:
     """A fixed-width UTC text that sorts in time order, whatever offset a time was given in."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment - moment.utcoffset()  # type: ignore[operator]
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_utc_key(key: str) -> datetime:

@@ -16,8 +16,6 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from ledger.rulebook import Rulebook
-
 Role = Literal["owner", "admin", "secretary", "reviewer"]
 
 
@@ -51,14 +49,17 @@ class _FirstOrLater(CanInitAggregate[UUID]):
 
 
 class GroupRegistered(LedgerEvent, CanInitAggregate[UUID]):
-    """The group and its first rulebook (version 1), in force from `occurred_at`."""
+    """The group and its first rulebook (version 1), in force from `occurred_at`. The
+    rulebook is plain data of `rulebook_schema` (see `ledger.rules`), never a live model.
+    """
 
     originator_topic: str
     group: str
     name: str
     owner: str
-    rulebook: Rulebook
+    rulebook: dict[str, Any]
     rulebook_source: str
+    rulebook_schema: int = 1
 
 
 class RulebookAmended(LedgerEvent):
@@ -68,10 +69,11 @@ class RulebookAmended(LedgerEvent):
 
     group: str
     version: int
-    rulebook: Rulebook
+    rulebook: dict[str, Any]
     rulebook_source: str
     resolution: str
     effective_at: AwareDatetime
+    rulebook_schema: int = 1
 
 
 class GroupReviewed(LedgerEvent):

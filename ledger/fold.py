@@ -1,13 +1,15 @@
-"""One membership's life, folded from its events in the order they happened.
+"""One membership's life, folded from its events in the order they happened: the one
+place that says what stored facts mean.
+
+`evolve(state, event)` is pure and never refuses an event: whatever is stored, however
+old the code that judged it, reads. Deciding whether a *new* fact may be recorded is
+`ledger.judge`'s work, done before the event exists. Every read path uses this fold:
+the aggregates, point-in-time questions and the views, so that they all agree.
 
 Facts may be recorded late, so the order that counts is occurred-at (ties broken by the
-order of recording). The same fold judges a new fact before it is recorded (the guards),
-answers what a standing was at a past moment, and fills the standings view, so that all
-three agree by construction.
-
-Time matters between events too: a strike may expire, and that can change a status
-without any new event. The state therefore carries the moment it describes (`now`), and
-`advance` moves it forward, passing each expiry on the way.
+order of recording). Time matters between events too: a strike may expire, and that can
+change a status without any new event. The state therefore carries the moment it
+describes (`now`), and `advance` moves it forward, passing each expiry on the way.
 """
 
 from __future__ import annotations
@@ -18,17 +20,6 @@ from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import Literal
 
-from ledger.clock import format_time
-from ledger.errors import (
-    AlreadyMember,
-    FlagDecided,
-    LedgerError,
-    NotAMember,
-    NotFound,
-    NotRemoved,
-    RuleBroken,
-    TimelineConflict,
-)
 from ledger.events import (
     FlagConfirmed,
     FlagDismissed,
@@ -120,6 +111,7 @@ class MembershipState:
     reviewed_at: datetime | None = None
     review_period_days: int | None = None
     since: datetime | None = None
+    exemption: str | None = None  # the nickname exemption granted at the last admission
     # What explains the standing: the event that set the status (None when a strike's
     # expiry did), the unanswered reminders, and the on-sight strike.
     since_version: int | None = None
@@ -170,6 +162,16 @@ class MembershipState:
         return min(moments) if moments else None
 
 
+def _with(state: MembershipState, **changes: object) -> MembershipState:
+    """`dataclasses.replace` for the fold's hot path: a copy with some fields changed,
+    without running `__init__` over every field again (the state stays frozen to every
+    other caller).
+    """
+    new = object.__new__(MembershipState)
+    new.__dict__.update(state.__dict__, **changes)
+    return new
+
+
 def in_order(events: Iterable[MembershipEvent]) -> list[MembershipEvent]:
     """The events in the order they happened; ties keep the order they were recorded in."""
     return sorted(events, key=lambda e: (e.occurred_at, e.originator_version))
@@ -186,10 +188,10 @@ def advance(state: MembershipState, moment: datetime) -> MembershipState:
                        and s.expires_at <= moment})
     for expiry in expiries:
         before = state.status
-        state = replace(state, now=expiry)
+        state = _with(state, now=expiry)
         if state.status != before:
-            state = replace(state, since=expiry, since_version=None)
-    return replace(state, now=moment)
+            state = _with(state, since=expiry, since_version=None)
+    return _with(state, now=moment)
 
 
 def replay(
@@ -197,9 +199,10 @@ def replay(
     *,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
-) -> MembershipState:
+) -> MembershipState | None:
     """Fold the events that had happened by `as_of` and been recorded by `known_at`; the
-    state describes `as_of` if given, else the moment of the last event.
+    state describes `as_of` if given, else the moment of the last event. None when no
+    such event exists (not yet admitted then, or not yet recorded).
     """
     state: MembershipState | None = None
     for event in in_order(events):
@@ -207,40 +210,24 @@ def replay(
             continue
         if known_at is not None and event.recorded_at > known_at:
             continue
-        state = step(state or MembershipState(event.group, event.member), event)
+        state = evolve(state, event)
     if state is None:
-        raise NotFound("no events to replay: the membership has no facts at that time")
+        return None
     return advance(state, as_of) if as_of is not None else state
 
 
-def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEvent) -> None:
-    """Raise unless `candidate` fits the timeline where it happened, and all later facts
-    still hold with it in place.
+def evolve(state: MembershipState | None, event: MembershipEvent) -> MembershipState:
+    """The state after one more event, at the moment it happened. Never raises: an
+    event that makes no sense against the state (which the judge would not have let
+    through) changes only what it can.
     """
-    timeline = in_order([*events, candidate])
-    state = MembershipState(candidate.group, candidate.member)
-    seen_candidate = False
-    for event in timeline:
-        try:
-            state = step(state, event)
-        except LedgerError as error:
-            if not seen_candidate or event is candidate:
-                raise
-            raise TimelineConflict(
-                f"a fact dated {format_time(candidate.occurred_at)} contradicts the "
-                f"{type(event).__name__} already recorded at {format_time(event.occurred_at)} "
-                f"({str(error).split(': ')[0]}): give a later --at, or check the date"
-            ) from None
-        seen_candidate = seen_candidate or event is candidate
-
-
-def step(state: MembershipState, event: MembershipEvent) -> MembershipState:
-    """Apply one event to the state, or raise the error that makes it impossible."""
+    if state is None:
+        state = MembershipState(event.group, event.member)
     state = advance(state, event.occurred_at)
     before = state.status
     after = _apply(event, state)
     if after.status != before:
-        after = replace(after, since=event.occurred_at, since_version=event.originator_version)
+        after = _with(after, since=event.occurred_at, since_version=event.originator_version)
     return after
 
 
@@ -257,103 +244,68 @@ def explain(events: Sequence[MembershipEvent], state: MembershipState) -> list[M
     return [e for e in in_order(events) if e.originator_version in versions]
 
 
-def check_in_group(state: MembershipState, at: datetime) -> None:
-    if state.presence == "in":
-        return
-    reason = {
-        "absent": "admit them first",
-        "temporarily_removed": "they were temporarily removed: readmit them first",
-        "removed": "they were removed: readmit them first",
-        "left": "they left the group: admit them again first",
-    }[state.presence]
-    raise NotAMember(f"{state.member} is not in {state.group} at {format_time(at)}: {reason}")
-
-
-def _open_flag(state: MembershipState, flag_id: str, verb: str) -> Flag:
-    flag = state.flags.get(flag_id)
-    if flag is None:
-        raise NotFound(f"flag {flag_id} was not raised against {state.member} in {state.group} "
-                       "by that time: check the flag id and --at")
-    if flag.state != "open":
-        raise FlagDecided(f"flag {flag_id} was already {flag.state}: a flag is decided once, "
-                          f"it cannot be {verb} again")
-    return flag
-
-
-def _task(state: MembershipState, task_id: str) -> Task:
-    task = state.tasks.get(task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} was not assigned to {state.member} in {state.group} by "
-                       "that time: check the task id and --at")
-    return task
-
-
 @singledispatch
 def _apply(event: MembershipEvent, state: MembershipState) -> MembershipState:
-    raise TypeError(f"no rule for {type(event).__name__}")
+    return state  # an event type this code does not know changes nothing it can show
 
 
 @_apply.register
 def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
-    if state.presence == "in":
-        raise AlreadyMember(f"{state.member} is already in {state.group} at "
-                            f"{format_time(event.occurred_at)}: nothing to admit")
-    if state.presence in ("removed", "temporarily_removed"):
-        raise AlreadyMember(f"{state.member} was removed from {state.group}: "
-                            "use 'member readmit' to take them back")
-    return replace(state, presence="in", nickname=event.nickname, nickname_ok=event.nickname_ok,
+    return _with(state, presence="in", nickname=event.nickname, nickname_ok=event.nickname_ok,
                    reminders=0, reminder_versions=(), reviewed_at=event.occurred_at,
-                   review_period_days=event.review_period_days, on_sight_due=False)
+                   review_period_days=event.review_period_days, on_sight_due=False,
+                   exemption=event.exemption)
 
 
 @_apply.register
 def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
     # A compliant nickname clears the reminders; a non-compliant one keeps counting them.
     cleared = event.nickname_ok is not False
-    return replace(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
+    return _with(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
                    reminders=0 if cleared else state.reminders,
                    reminder_versions=() if cleared else state.reminder_versions)
 
 
 @_apply.register
 def _(event: NicknameReminded, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
     # The reminder judged the nickname by the rules then in force (an amendment may have
     # added the pattern after the member joined).
-    return replace(state, nickname_ok=False, reminders=state.reminders + 1,
+    return _with(state, nickname_ok=False, reminders=state.reminders + 1,
                    reminders_before_removal=event.reminders_before_removal,
                    reminder_versions=(*state.reminder_versions, event.originator_version))
 
 
 @_apply.register
 def _(event: MessageFlagged, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
     flag = Flag(event.flag_id, event.category, event.actor, event.occurred_at,
                 event.message, event.excerpt, event.message_at)
-    return replace(state, flags={**state.flags, event.flag_id: flag})
+    return _with(state, flags={**state.flags, event.flag_id: flag})
 
 
 @_apply.register
 def _(event: FlagConfirmed, state: MembershipState) -> MembershipState:
-    flag = _open_flag(state, event.flag_id, "confirmed")
-    check_in_group(state, event.occurred_at)
-    return replace(state, flags={**state.flags, flag.flag_id: replace(flag, state="confirmed")})
+    return _decide_flag(state, event.flag_id, "confirmed")
 
 
 @_apply.register
 def _(event: FlagDismissed, state: MembershipState) -> MembershipState:
-    flag = _open_flag(state, event.flag_id, "dismissed")
-    return replace(state, flags={**state.flags, flag.flag_id: replace(flag, state="dismissed")})
+    return _decide_flag(state, event.flag_id, "dismissed")
+
+
+def _decide_flag(state: MembershipState, flag_id: str,
+                 decision: Literal["confirmed", "dismissed"]) -> MembershipState:
+    flag = state.flags.get(flag_id)
+    if flag is None:
+        return state
+    return _with(state, flags={**state.flags, flag_id: replace(flag, state=decision)})
 
 
 @_apply.register
 def _(event: WarningIssued, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
     strike = Strike(event.sanction_id, event.category, event.weight, event.occurred_at,
                     event.expires_at, event.flag_id, event.task_id, event.originator_version)
     due_on_sight = event.on_sight and event.on_sight_action == "removal_due"
-    return replace(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
+    return _with(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
                    on_sight_due=state.on_sight_due or due_on_sight,
                    on_sight_version=event.originator_version if due_on_sight
                    else state.on_sight_version)
@@ -361,66 +313,47 @@ def _(event: WarningIssued, state: MembershipState) -> MembershipState:
 
 @_apply.register
 def _(event: MemberRemoved, state: MembershipState) -> MembershipState:
-    if state.presence == "temporarily_removed" and not event.temporary:
-        # Mediation failed: a temporary removal may become a removal for good.
-        return replace(state, presence="removed")
-    check_in_group(state, event.occurred_at)
-    return replace(state, presence="temporarily_removed" if event.temporary else "removed")
+    # A temporary removal may become a removal for good (mediation failed), never the
+    # other way round.
+    temporary = event.temporary and state.presence != "removed"
+    return _with(state, presence="temporarily_removed" if temporary else "removed")
 
 
 @_apply.register
 def _(event: MemberReadmitted, state: MembershipState) -> MembershipState:
-    if state.presence not in ("temporarily_removed", "removed"):
-        raise NotRemoved(f"{state.member} was not removed from {state.group} at "
-                         f"{format_time(event.occurred_at)}: only a removed member is readmitted")
-    return replace(state, presence="in", on_sight_due=False)
+    return _with(state, presence="in", on_sight_due=False)
 
 
 @_apply.register
 def _(event: MemberLeft, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
-    return replace(state, presence="left")
+    return _with(state, presence="left")
 
 
 @_apply.register
 def _(event: MembershipReviewed, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
-    return replace(state, reviewed_at=event.occurred_at,
+    return _with(state, reviewed_at=event.occurred_at,
                    review_period_days=event.review_period_days)
 
 
 @_apply.register
 def _(event: TaskAssigned, state: MembershipState) -> MembershipState:
-    check_in_group(state, event.occurred_at)
     task = Task(event.task_id, event.summary, event.occurred_at, event.deadline_at,
                 event.category)
-    return replace(state, tasks={**state.tasks, task.task_id: task})
+    return _with(state, tasks={**state.tasks, task.task_id: task})
 
 
 @_apply.register
 def _(event: TaskAcknowledged, state: MembershipState) -> MembershipState:
-    task = _task(state, event.task_id)
-    if task.acknowledged_at is not None:
-        raise RuleBroken(f"task {task.task_id} was already acknowledged at "
-                         f"{format_time(task.acknowledged_at)}: nothing to acknowledge")
-    if task.missed:
-        raise RuleBroken(f"task {task.task_id} was already confirmed missed: too late to "
-                         "acknowledge it")
-    return replace(state, tasks={**state.tasks, task.task_id:
+    task = state.tasks.get(event.task_id)
+    if task is None or task.acknowledged_at is not None:
+        return state
+    return _with(state, tasks={**state.tasks, task.task_id:
                                  replace(task, acknowledged_at=event.occurred_at)})
 
 
 @_apply.register
 def _(event: TaskMissed, state: MembershipState) -> MembershipState:
-    task = _task(state, event.task_id)
-    if task.missed:
-        raise RuleBroken(f"task {task.task_id} was already confirmed missed: a deadline is "
-                         "missed once")
-    if not task.overdue_at(event.occurred_at):
-        if task.deadline_at >= event.occurred_at:
-            raise RuleBroken(f"task {task.task_id}'s deadline {format_time(task.deadline_at)} "
-                             f"had not passed at {format_time(event.occurred_at)}: wait for it")
-        raise RuleBroken(f"task {task.task_id} was acknowledged in time "
-                         f"({format_time(task.acknowledged_at)}, deadline "  # type: ignore[arg-type]
-                         f"{format_time(task.deadline_at)}): nothing was missed")
-    return replace(state, tasks={**state.tasks, task.task_id: replace(task, missed=True)})
+    task = state.tasks.get(event.task_id)
+    if task is None:
+        return state
+    return _with(state, tasks={**state.tasks, task.task_id: replace(task, missed=True)})

@@ -39,8 +39,21 @@ class Store:
         if self.kind == "sqlite":
             assert self.path is not None
             return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "APPLICATION_RECORDER_TOPIC": "ledger.ids:SQLiteLedgerRecorder",
                     "SQLITE_DBNAME": str(self.path), "SQLITE_LOCK_TIMEOUT": "30"}
-        return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.postgres", **self.postgres}
+        return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "APPLICATION_RECORDER_TOPIC": "ledger.postgres:PostgresLedgerRecorder",
+                **self.postgres}
+
+    def qualified(self, table: str) -> str:
+        """A table of the ledger's own, as SQL names it in this store."""
+        if self.kind == "postgres":
+            return f'"{self.postgres["POSTGRES_SCHEMA"]}".{table}'
+        return table
+
+    @property
+    def placeholder(self) -> str:
+        return "%s" if self.kind == "postgres" else "?"
 
     def exists(self) -> bool:
         """Whether there is a ledger here already: the SQLite file, or the events table in

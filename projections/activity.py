@@ -5,7 +5,6 @@ counts them for any moment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from projections.base import Cursor, Db, View, filters, recorded_by, select
+from projections.base import Rows, View, entry_id, filters, handles, recorded_by, select
 
 KINDS: dict[type[LedgerEvent], str] = {
     GroupRegistered: "registrations",
@@ -70,16 +69,12 @@ class ActivityView(View):
         )
     }
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_activity')} (entry_id, actor, grp, kind, "
-            "occurred_utc, recorded_utc) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (entry_id) DO NOTHING",
-            [(f"{e.originator_id.hex}:{e.originator_version:010d}", e.actor,
-              e.group, KINDS[type(e)], utc_key(e.occurred_at),  # type: ignore[attr-defined]
-              utc_key(e.recorded_at))
-             for e in events if type(e) in KINDS],
-        )
+    @handles(*KINDS)
+    def recorded(self, rows: Rows, event: Any) -> None:
+        rows.add("INSERT INTO {view_activity} (entry_id, actor, grp, kind, occurred_utc, "
+                 "recorded_utc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING",
+                 (entry_id(event), event.actor, event.group, KINDS[type(event)],
+                  utc_key(event.occurred_at), utc_key(event.recorded_at)))
 
 
 VIEW = ActivityView()

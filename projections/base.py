@@ -1,32 +1,40 @@
 """How a read model follows the log: its tables live in the ledger's own database, beside
 the events, and its position in the log is written in the same transaction as its rows.
 
-`catch_up` reads notifications after the view's position and hands them to the view in
-batches; each batch, its rows and the new position commit together or not at all. Ids in
-the notification log may have gaps (PostgreSQL); the position is the last id processed,
-so a gap is simply passed over. A view whose tables are missing, or whose version differs
-from the code's, is rebuilt from position 0.
+A view has one handler per event type (`@handles(EventType)`) and declares the event
+types it ignores (`ignores`); an event type that is neither is a bug the tests catch.
+Handlers fold what they are handed into rows of the batch (`Rows`); the batch's rows and
+the view's new position commit together or not at all. A view never goes back to the
+store for a batch; the standings view keeps each membership's folded state in memory
+(growing with members, not events) and reads one membership's own events only when it
+meets that membership for the first time in a run after position 0, or a fact recorded
+later than facts that happened after it.
+
+`catch_up` reads notifications after the positions of the views it is given, decodes
+each event once and hands it to every view still behind it. Ids in the notification log
+may have gaps (PostgreSQL); the position is the last id processed, so a gap is passed
+over. A view whose tables are missing, or whose version differs from the code's, is
+rebuilt from position 0.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.persistence import OperationalError
 
+from ledger.application import Ledger
 from ledger.clock import utc_key
 from ledger.errors import ConcurrentUpdate
-
-from ledger.application import Ledger
-from ledger.events import LedgerEvent
+from ledger.events import ALL_EVENTS, LedgerEvent
 
 POSITIONS = "ledger_view_positions"
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 class Db:
@@ -82,7 +90,7 @@ class Cursor:
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.raw.executemany(self._sql(statement), [tuple(r) for r in rows])
+            self.raw.executemany(self._sql(statement), rows)
 
     def fetchone(self) -> dict[str, Any] | None:
         row = self.raw.fetchone()
@@ -92,18 +100,95 @@ class Cursor:
         return [dict(row) for row in self.raw.fetchall()]
 
 
+class Rows:
+    """What one batch writes: rows by statement, executed in the order the statements
+    were first used (a view's inserts before the updates that refer to them).
+    """
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self.by_statement: dict[str, list[tuple[Any, ...]]] = {}
+
+    def add(self, statement: str, row: tuple[Any, ...]) -> None:
+        rows = self.by_statement.get(statement)
+        if rows is None:
+            rows = self.by_statement[statement] = []
+        rows.append(row)
+
+    def write(self, cursor: Cursor) -> None:
+        tables = _Tables(self.db)
+        for statement, rows in self.by_statement.items():
+            cursor.executemany(statement.format_map(tables), rows)
+
+
+class _Tables(dict[str, str]):
+    """`{view_x}` in a statement becomes the table's qualified name."""
+
+    def __init__(self, db: Db) -> None:
+        super().__init__()
+        self.db = db
+
+    def __missing__(self, name: str) -> str:
+        return self.db.table(name)
+
+
+def handles(*event_types: type[LedgerEvent]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Mark a view method as the handler of these event types."""
+    def mark(method: Callable[..., None]) -> Callable[..., None]:
+        method._handles = event_types  # type: ignore[attr-defined]
+        return method
+    return mark
+
+
+class UnhandledEvent(Exception):
+    """A view met an event type it neither handles nor ignores: a bug in the view."""
+
+
 class View(ABC):
-    """A read model: its tables (column definitions by table name) and how a batch of
-    events changes them. Rows must depend on the events only, so that a view rebuilt
-    from position 0 equals the one kept up incrementally.
+    """A read model: its tables (column definitions by table name), one handler per
+    event type, and the event types it ignores. Rows must depend on the events only,
+    so that a view rebuilt from position 0 equals the one kept up incrementally.
+
+    Statements name tables in braces, `INSERT INTO {view_x} …`; `Rows.write` qualifies
+    them.
     """
 
     name: str
     version: int
     tables: dict[str, str]
+    ignores: ClassVar[tuple[type[LedgerEvent], ...]] = ()
+    handlers: ClassVar[dict[type[LedgerEvent], Callable[..., None]]] = {}
 
-    @abstractmethod
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None: ...
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[type[LedgerEvent], Callable[..., None]] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute in vars(klass).values():
+                for event_type in getattr(attribute, "_handles", ()):
+                    found[event_type] = attribute
+        cls.handlers = found
+
+    def begin(self, db: Db, start: int) -> None:
+        """Called before the first batch of a catch-up that starts after `start`."""
+
+    def finish(self, rows: Rows) -> None:
+        """Called after the batch's events are handled, before its rows are written."""
+
+    def process(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
+        handlers, ignored = self.handlers, self.ignores
+        for event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, rows, event)
+            elif type(event) not in ignored:
+                raise UnhandledEvent(f"the {self.name} view neither handles nor ignores "
+                                     f"{type(event).__name__}")
+        self.finish(rows)
+
+    @classmethod
+    def unaccounted(cls) -> list[type[LedgerEvent]]:
+        """Event types this view neither handles nor declares ignored."""
+        return [e for e in ALL_EVENTS if e not in cls.handlers and e not in cls.ignores]
 
 
 def ensure(db: Db, view: View) -> None:
@@ -134,45 +219,101 @@ def position(db: Db, view: View) -> int:
 
 
 class _Overtaken(Exception):
-    """Another process advanced the view first: read the position again."""
+    """Another process advanced the view first: read the positions again."""
 
 
-def catch_up(ledger: Ledger, view: View, *, batch_size: int = BATCH_SIZE,
+def _is_contention(error: OperationalError) -> bool:
+    """A lock or serialisation failure, which a retry cures; anything else is a bug or a
+    broken store and is reported as it is.
+    """
+    text = str(error).lower()
+    return any(word in text for word in ("locked", "busy", "could not serialize",
+                                         "deadlock", "concurrent update",
+                                         "could not obtain lock"))
+
+
+def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = BATCH_SIZE,
              progress: Callable[[int], None] | None = None, db: Db | None = None) -> int:
-    """Bring the view up to the end of the log; returns the number of events processed."""
+    """Bring the views up to the end of the log, reading it once for all of them;
+    returns the number of events read.
+    """
+    views = [view] if isinstance(view, View) else list(view)
     db = db or Db(ledger)
-    ensure(db, view)
+    for each in views:
+        ensure(db, each)
     processed = 0
     attempts = 0
+    started: set[str] = set()
     while True:
-        start = position(db, view)
-        notifications = ledger.recorder.select_notifications(start=start + 1, limit=batch_size)
+        positions = {each.name: position(db, each) for each in views}
+        start = min(positions.values())
+        notifications = read_log(db, start, batch_size)
         if not notifications:
             return processed
-        events = [ledger.mapper.to_domain_event(n) for n in notifications]
+        for each in views:
+            if each.name not in started:
+                each.begin(db, positions[each.name])
+                started.add(each.name)
+        last = notifications[-1][0]
+        decode = ledger.mapper.event_from  # type: ignore[attr-defined]
+        events = [decode(topic, state) for _, topic, state in notifications]
         try:
             with db.transaction() as cursor:
-                moved = cursor.execute(
-                    f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? AND position=?",
-                    (notifications[-1].id, db.tracked(view), start))
-                if moved != 1:
-                    raise _Overtaken
-                view.process(db, cursor, events)
+                for each in views:
+                    behind = [e for n, e in zip(notifications, events)
+                              if n[0] > positions[each.name]]
+                    if not behind:
+                        continue
+                    moved = cursor.execute(
+                        f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? "
+                        "AND position=?", (last, db.tracked(each), positions[each.name]))
+                    if moved != 1:
+                        raise _Overtaken
+                    rows = Rows(db)
+                    each.process(rows, behind)
+                    rows.write(cursor)
         except (_Overtaken, OperationalError) as error:
+            if isinstance(error, OperationalError) and not _is_contention(error):
+                raise
+            # Someone else moved a view on: what this run held in memory is stale.
+            started.clear()
             attempts += 1
             if attempts > 20:
-                raise ConcurrentUpdate(f"the {view.name} view is being brought up to date by "
-                                       "another process: run the query again") from error
+                raise ConcurrentUpdate(f"the {', '.join(v.name for v in views)} view(s) are "
+                                       "being brought up to date by another process: run "
+                                       "the query again") from error
             continue
         processed += len(events)
         if progress is not None:
             progress(len(events))
 
 
-def rebuild(ledger: Ledger, view: View, *, db: Db | None = None, **kwargs: Any) -> int:
-    """Drop the view's tables and follow the log again from position 0."""
+def read_log(db: Db, after: int, limit: int) -> list[tuple[int, str, bytes]]:
+    """(notification id, topic, state) of up to `limit` stored events after `after`, in
+    log order: straight from the events table, as the library's recorder would select
+    them, without building its notification objects.
+    """
+    recorder = db.ledger.recorder
+    if db.kind == "sqlite":
+        statement = (f"SELECT rowid, topic, state FROM {recorder.events_table_name} "  # type: ignore[attr-defined]
+                     "WHERE rowid > ? ORDER BY rowid LIMIT ?")
+    else:
+        statement = (f"SELECT notification_id, topic, state FROM {db.schema}."
+                     f"{recorder.events_table_name} WHERE notification_id > ? "  # type: ignore[attr-defined]
+                     "ORDER BY notification_id LIMIT ?")
+    with db.transaction(commit=False) as cursor:
+        cursor.execute(statement, (after, limit))
+        rows = [tuple(row.values()) if isinstance(row, dict) else row
+                for row in cursor.raw.fetchall()]
+        return [(row[0], row[1], bytes(row[2])) for row in rows]
+
+
+def rebuild(ledger: Ledger, view: View | Sequence[View], *, db: Db | None = None,
+            **kwargs: Any) -> int:
+    """Drop the views' tables and follow the log again from position 0, in one pass."""
     db = db or Db(ledger)
-    drop(db, view)
+    for each in [view] if isinstance(view, View) else view:
+        drop(db, each)
     return catch_up(ledger, view, db=db, **kwargs)
 
 
@@ -192,12 +333,12 @@ def table_rows(db: Db, view: View) -> dict[str, list[dict[str, Any]]]:
     with db.transaction(commit=False) as cursor:
         for name, columns in view.tables.items():
             cursor.execute(f"SELECT * FROM {db.table(name)} ORDER BY "
-                           + ", ".join(_column_names(columns)))
+                           + ", ".join(column_names(columns)))
             rows[name] = cursor.fetchall()
     return rows
 
 
-def _column_names(columns: str) -> list[str]:
+def column_names(columns: str) -> list[str]:
     names = []
     for part in columns.split(","):
         word = part.strip().split(" ")[0]
@@ -233,3 +374,8 @@ def recorded_by(known_at: datetime | None) -> str:
     (a UTC key sorts before "~").
     """
     return utc_key(known_at) if known_at is not None else "~"
+
+
+def entry_id(event: LedgerEvent) -> str:
+    """A key for a row that stands for one event: its aggregate and place in it."""
+    return f"{event.originator_id.hex}:{event.originator_version:010d}"

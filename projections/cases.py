@@ -1,37 +1,24 @@
-"""Cases: every flag and sanction by id, so that a command can take a short id (a unique
-prefix, as git allows) and find the group and member it belongs to.
+"""Cases: every flag, sanction and task by id, with what was flagged and how a flag was
+decided, for `flag list` at any moment. (Commands find a short id in the ledger's own id
+index, `ledger.ids`, never here.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.errors import AmbiguousId, InvalidInput, NotFound
 from ledger.events import (
+    ALL_EVENTS,
     FlagConfirmed,
     FlagDismissed,
-    LedgerEvent,
     MemberRemoved,
     MessageFlagged,
     TaskAssigned,
     WarningIssued,
 )
-from projections.base import Cursor, Db, View, filters, recorded_by, select
-
-MIN_PREFIX = 4
-
-
-@dataclass(frozen=True)
-class Case:
-    case_id: str
-    kind: str
-    group: str
-    member: str
-
+from projections.base import Rows, View, filters, handles, recorded_by, select
 
 class CasesView(View):
     name = "cases"
@@ -47,63 +34,49 @@ class CasesView(View):
         )
     }
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        # Events are applied one by one, in log order: a flag's decision may sit in the
-        # same batch as the flag.
-        for event in events:
-            if isinstance(event, MessageFlagged):
-                self._insert(db, cursor, event.flag_id, "flag", event, event.category,
-                             event.message, event.excerpt)
-            elif isinstance(event, WarningIssued):
-                self._insert(db, cursor, event.sanction_id, "warning", event, event.category,
-                             None, None)
-            elif isinstance(event, MemberRemoved):
-                kind = "temporary removal" if event.temporary else "removal"
-                self._insert(db, cursor, event.sanction_id, kind, event, None, None, None)
-            elif isinstance(event, TaskAssigned):
-                self._insert(db, cursor, event.task_id, "task", event, event.category,
-                             None, None)
-            elif isinstance(event, (FlagConfirmed, FlagDismissed)):
-                decision = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
-                cursor.execute(f"UPDATE {db.table('view_cases')} SET decision=?, "
-                               "decided_utc=?, decided_recorded_utc=? WHERE case_id=?",
-                               (decision, utc_key(event.occurred_at),
-                                utc_key(event.recorded_at), event.flag_id))
+    ignores = tuple(e for e in ALL_EVENTS if e not in (
+        MessageFlagged, WarningIssued, MemberRemoved, TaskAssigned, FlagConfirmed,
+        FlagDismissed))
+
+    @handles(MessageFlagged)
+    def flagged(self, rows: Rows, event: MessageFlagged) -> None:
+        self._insert(rows, event.flag_id, "flag", event, event.category, event.message,
+                     event.excerpt)
+
+    @handles(WarningIssued)
+    def warned(self, rows: Rows, event: WarningIssued) -> None:
+        self._insert(rows, event.sanction_id, "warning", event, event.category, None, None)
+
+    @handles(MemberRemoved)
+    def removed(self, rows: Rows, event: MemberRemoved) -> None:
+        kind = "temporary removal" if event.temporary else "removal"
+        self._insert(rows, event.sanction_id, kind, event, None, None, None)
+
+    @handles(TaskAssigned)
+    def assigned(self, rows: Rows, event: TaskAssigned) -> None:
+        self._insert(rows, event.task_id, "task", event, event.category, None, None)
+
+    @handles(FlagConfirmed, FlagDismissed)
+    def decided(self, rows: Rows, event: FlagConfirmed | FlagDismissed) -> None:
+        # A flag's decision may sit in the same batch as the flag: the batch writes its
+        # inserts before its updates.
+        decision = "confirmed" if isinstance(event, FlagConfirmed) else "dismissed"
+        rows.add("UPDATE {view_cases} SET decision=?, decided_utc=?, decided_recorded_utc=? "
+                 "WHERE case_id=?", (decision, utc_key(event.occurred_at),
+                                     utc_key(event.recorded_at), event.flag_id))
 
     @staticmethod
-    def _insert(db: Db, cursor: Cursor, case_id: str, kind: str, event: Any,
-                category: str | None, message: str | None, excerpt: str | None) -> None:
-        cursor.execute(
-            f"INSERT INTO {db.table('view_cases')} (case_id, kind, grp, member, category, "
-            "actor, occurred_at, occurred_utc, recorded_utc, message, excerpt) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
-            (case_id, kind, event.group, event.member, category, event.actor,
-             format_time(event.occurred_at), utc_key(event.occurred_at),
-             utc_key(event.recorded_at), message, excerpt))
+    def _insert(rows: Rows, case_id: str, kind: str, event: Any, category: str | None,
+                message: str | None, excerpt: str | None) -> None:
+        rows.add("INSERT INTO {view_cases} (case_id, kind, grp, member, category, actor, "
+                 "occurred_at, occurred_utc, recorded_utc, message, excerpt) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING",
+                 (case_id, kind, event.group, event.member, category, event.actor,
+                  format_time(event.occurred_at), utc_key(event.occurred_at),
+                  utc_key(event.recorded_at), message, excerpt))
 
 
 VIEW = CasesView()
-
-
-def resolve(ledger: Any, prefix: str, *, kinds: tuple[str, ...], what: str) -> Case:
-    """The one case of the given kinds whose id starts with `prefix`."""
-    cleaned = prefix.strip().lower().replace("-", "")
-    if len(cleaned) < MIN_PREFIX or any(ch not in "0123456789abcdef" for ch in cleaned):
-        raise InvalidInput(f"{what} id {prefix!r} is not an id: give at least {MIN_PREFIX} "
-                           "hex digits of the id a command printed")
-    marks = ", ".join("?" for _ in kinds)
-    rows = select(ledger, VIEW,
-                  f"SELECT case_id, kind, grp, member FROM {{t}} WHERE case_id LIKE ? "
-                  f"AND kind IN ({marks}) ORDER BY case_id LIMIT 3",
-                  (cleaned + "%", *kinds))
-    if not rows:
-        raise NotFound(f"no {what} has an id starting with {cleaned}: check the id")
-    if len(rows) > 1:
-        ids = ", ".join(row["case_id"] for row in rows[:2])
-        more = " and more" if len(rows) > 2 else ""
-        raise AmbiguousId(f"{what} id {cleaned} is ambiguous ({ids}{more}): give more digits")
-    row = rows[0]
-    return Case(row["case_id"], row["kind"], row["grp"], row["member"])
 
 
 FLAG_FIELDS = ("flag", "group", "member", "category", "raised_by", "raised_at", "state",

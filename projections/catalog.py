@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from projections import activity, cases, disputes, dossier, standings, strikes, tasks
-from projections.base import Db, View, catch_up, drop, rebuild, table_rows
+from projections.base import Db, View, catch_up, column_names, drop, rebuild
 
 VIEWS: dict[str, View] = {
     view.name: view
@@ -20,6 +19,7 @@ VIEWS: dict[str, View] = {
 }
 
 REPLAY_SUFFIX = "_replay"
+_FETCH = 5000  # rows at a time: a digest never holds a whole table in memory
 
 
 @dataclass(frozen=True)
@@ -35,34 +35,82 @@ class Replayed:
 
 
 def digest(rows: dict[str, list[dict[str, Any]]]) -> str:
+    """The digest of a view's rows (all its tables, each in a fixed order)."""
     canonical = orjson.dumps(rows, option=orjson.OPT_SORT_KEYS)
     return "sha256:" + hashlib.sha256(canonical).hexdigest()[:16]
 
 
-def _key(row: dict[str, Any]) -> bytes:
-    return orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
+def _digest_tables(db: Db, view: View) -> tuple[str, int]:
+    """`digest(table_rows(db, view))` and the number of rows, read a slice at a time:
+    the same bytes as the canonical JSON of every table, fed to the hash as they come.
+    """
+    hashed = hashlib.sha256(b"{")
+    count = 0
+    with db.transaction(commit=False) as cursor:
+        for index, name in enumerate(sorted(view.tables)):
+            hashed.update((b"," if index else b"") + orjson.dumps(name) + b":[")
+            cursor.execute(f"SELECT * FROM {db.table(name)} ORDER BY "
+                           + ", ".join(column_names(view.tables[name])))
+            first = True
+            while batch := cursor.raw.fetchmany(_FETCH):
+                for row in batch:
+                    hashed.update((b"" if first else b",")
+                                  + orjson.dumps(dict(row), option=orjson.OPT_SORT_KEYS))
+                    first = False
+                count += len(batch)
+            hashed.update(b"]")
+    hashed.update(b"}")
+    return "sha256:" + hashed.hexdigest()[:16], count
+
+
+def _differences(kept: Db, fresh: Db, view: View) -> int:
+    """Rows as sets (every table has a key): a changed row is one kept row too many and
+    one rebuilt row missing; counting the larger side counts it once, as a missing row
+    is.
+    """
+    total = 0
+    with kept.transaction(commit=False) as cursor:
+        for name, columns in view.tables.items():
+            listed = ", ".join(column_names(columns))
+            a = f"SELECT {listed} FROM {kept.table(name)}"
+            b = f"SELECT {listed} FROM {fresh.table(name)}"
+            sides = []
+            for first, second in ((a, b), (b, a)):
+                cursor.execute(f"SELECT COUNT(*) AS n FROM ({first} EXCEPT {second}) AS d")
+                row = cursor.fetchone()
+                sides.append(int(row["n"]) if row else 0)
+            total += max(sides)
+    return total
+
+
+def replay_all(ledger: Any, views: Sequence[View], *,
+               progress: Callable[[int], None] | None = None) -> list[Replayed]:
+    """Rebuild the views from position 0 into fresh tables beside them, in one pass over
+    the log, and compare them row for row with the incrementally kept ones (brought up
+    to date first).
+    """
+    live_db, fresh_db = Db(ledger), Db(ledger, suffix=REPLAY_SUFFIX)
+    catch_up(ledger, views, db=live_db)
+    try:
+        rebuild(ledger, views, db=fresh_db, progress=progress)
+        results = []
+        for view in views:
+            differences = _differences(live_db, fresh_db, view)
+            fresh_digest, rows = _digest_tables(fresh_db, view)
+            results.append(Replayed(view.name, rows, fresh_digest, differences))
+        return results
+    finally:
+        for view in views:
+            drop(fresh_db, view)
 
 
 def replay(ledger: Any, view: View, *, progress: Callable[[int], None] | None = None) -> Replayed:
-    """Rebuild `view` from position 0 into fresh tables beside it, and compare them row for
-    row with the incrementally kept ones (brought up to date first).
-    """
-    live_db, fresh_db = Db(ledger), Db(ledger, suffix=REPLAY_SUFFIX)
-    catch_up(ledger, view, db=live_db)
-    try:
-        rebuild(ledger, view, db=fresh_db, progress=progress)
-        kept, fresh = table_rows(live_db, view), table_rows(fresh_db, view)
-    finally:
-        drop(fresh_db, view)
-    differences = 0
-    for name in view.tables:
-        # Rows as multisets: a changed row is one kept row too many and one rebuilt row
-        # missing; counting the larger side counts it once, as a missing row is.
-        a, b = Counter(_key(r) for r in kept[name]), Counter(_key(r) for r in fresh[name])
-        differences += max(sum((a - b).values()), sum((b - a).values()))
-    return Replayed(view.name, sum(len(r) for r in fresh.values()), digest(fresh), differences)
+    """`replay_all` for one view."""
+    return replay_all(ledger, [view], progress=progress)[0]
 
 
 def rebuild_all(ledger: Any, *, progress: Callable[[int], None] | None = None) -> int:
-    """Drop every view and rebuild it from position 0; returns the events read."""
-    return sum(rebuild(ledger, view, progress=progress) for view in VIEWS.values())
+    """Drop every view and rebuild them all from position 0 in one pass; returns the
+    events read.
+    """
+    return rebuild(ledger, list(VIEWS.values()), progress=progress)

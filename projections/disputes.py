@@ -6,26 +6,14 @@ mediation, decision) come in as new kinds, with no change to the table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.events import LedgerEvent, MemberReadmitted, MemberRemoved
-from projections.base import Cursor, Db, View, filters, recorded_by, select
+from ledger.events import ALL_EVENTS, MemberReadmitted, MemberRemoved, MembershipEvent
+from projections.base import Rows, View, entry_id, filters, handles, recorded_by, select
 
 FIELDS = ("group", "member", "kind", "occurred_at", "actor", "case", "note")
-
-
-def entry(event: LedgerEvent) -> tuple[str, str | None, str | None] | None:
-    """(kind, case id, note) for an event that belongs in a dispute file, else None."""
-    if isinstance(event, MemberRemoved):
-        kind = ("temporary_removal" if event.temporary else
-                "removal" if event.cause == "admin" else f"removal_{event.cause}")
-        return kind, event.sanction_id, event.reason
-    if isinstance(event, MemberReadmitted):
-        return "readmission", None, event.note
-    return None
 
 
 class DisputesView(View):
@@ -38,22 +26,27 @@ class DisputesView(View):
             "recorded_utc TEXT NOT NULL, actor TEXT NOT NULL, case_id TEXT, note TEXT"
         )
     }
+    ignores = tuple(e for e in ALL_EVENTS if e not in (MemberRemoved, MemberReadmitted))
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        rows = []
-        for event in events:
-            found = entry(event)
-            if found is None:
-                continue
-            kind, case_id, note = found
-            rows.append((f"{event.originator_id.hex}:{event.originator_version:010d}",
-                         event.group, event.member, kind,  # type: ignore[attr-defined]
-                         format_time(event.occurred_at), utc_key(event.occurred_at),
-                         utc_key(event.recorded_at), event.actor, case_id, note))
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_disputes')} (entry_id, grp, member, kind, "
-            "occurred_at, occurred_utc, recorded_utc, actor, case_id, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING", rows)
+    @handles(MemberRemoved)
+    def removed(self, rows: Rows, event: MemberRemoved) -> None:
+        kind = ("temporary_removal" if event.temporary else
+                "removal" if event.cause == "admin" else f"removal_{event.cause}")
+        self._entry(rows, event, kind, event.sanction_id, event.reason)
+
+    @handles(MemberReadmitted)
+    def readmitted(self, rows: Rows, event: MemberReadmitted) -> None:
+        self._entry(rows, event, "readmission", None, event.note)
+
+    @staticmethod
+    def _entry(rows: Rows, event: MembershipEvent, kind: str, case_id: str | None,
+               note: str | None) -> None:
+        rows.add("INSERT INTO {view_disputes} (entry_id, grp, member, kind, occurred_at, "
+                 "occurred_utc, recorded_utc, actor, case_id, note) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING",
+                 (entry_id(event), event.group, event.member, kind,
+                  format_time(event.occurred_at), utc_key(event.occurred_at),
+                  utc_key(event.recorded_at), event.actor, case_id, note))
 
 
 VIEW = DisputesView()

@@ -8,17 +8,16 @@ facts come from that member's own events, so a dossier never replays the whole l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.errors import NotFound
-from ledger.events import LedgerEvent, MemberAdmitted, MembershipEvent
+from ledger.events import ALL_EVENTS, MemberAdmitted, MembershipEvent
 from ledger.fold import advance, replay
 from ledger.fold import explain as explain_state
-from projections.base import Cursor, Db, View, select
+from projections.base import Rows, View, handles, select
 from projections.standings import explained, judged_by, phrase, row_of
 
 EVENT_FIELDS = ("occurred_at", "recorded_at", "group", "event", "actor", "details")
@@ -39,13 +38,14 @@ class MemberGroupsView(View):
         )
     }
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_member_groups')} (member, grp, first_utc) "
-            "VALUES (?, ?, ?) ON CONFLICT (member, grp) DO NOTHING",
-            [(e.member, e.group, utc_key(e.occurred_at)) for e in events
-             if isinstance(e, MemberAdmitted) and e.originator_version == 1],
-        )
+    ignores = tuple(e for e in ALL_EVENTS if e is not MemberAdmitted)
+
+    @handles(MemberAdmitted)
+    def admitted(self, rows: Rows, e: MemberAdmitted) -> None:
+        if e.originator_version == 1:
+            rows.add("INSERT INTO {view_member_groups} (member, grp, first_utc) "
+                     "VALUES (?, ?, ?) ON CONFLICT (member, grp) DO NOTHING",
+                     (e.member, e.group, utc_key(e.occurred_at)))
 
 
 VIEW = MemberGroupsView()
@@ -80,10 +80,10 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
     standings, events = [], []
     for row in groups:
         history = list(ledger.events.get(membership_id(row["grp"], member)))
-        try:
-            state = advance(replay(history, as_of=as_of, known_at=known_at), moment)
-        except NotFound:
-            continue
+        found = replay(history, as_of=as_of, known_at=known_at)
+        if found is None:
+            continue  # not yet admitted then, or not yet recorded
+        state = advance(found, moment)
         standing = row_of(state)
         standing["explanation"] = [explained(e) for e in explain_state(history, state)]
         standings.append(standing)

@@ -1,27 +1,30 @@
 """Standings: one row per (group, member) with the member's status and live strikes now.
 
-A row is the fold of that membership's events in the order they happened (the same fold
-that judges new facts), so a fact recorded late lands where it belongs. What is stored
-depends on the events alone: the state as of the membership's last fact, with the moment
-it next changes by itself (a strike expiring) and when its review falls due. A query
-asks about a moment (now, by default): rows that changed by themselves since are folded
-again from that membership's events; a review is due when its date has passed.
+A row is the fold of that membership's events in the order they happened (`ledger.fold`,
+the one fold every read path uses), so a fact recorded late lands where it belongs. The
+view keeps each membership's folded state in memory while it catches up and folds each
+event it is handed into it; it reads a membership's own events from the store only when
+it first meets that membership in a run that did not start at position 0, or when a fact
+was recorded after facts that happened later (the fold then starts again for that one
+membership). What is stored depends on the events alone: the state as of the
+membership's last fact, with the moment it next changes by itself (a strike expiring)
+and when its review falls due. A query asks about a moment (now, by default): rows that
+changed by themselves since are folded again from that membership's events; a review is
+due when its date has passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
-from ledger.events import LedgerEvent, MembershipEvent
-from ledger.errors import NotFound
-from ledger.fold import MembershipState, advance, replay
+from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
+from ledger.fold import MembershipState, advance, evolve, replay
 from ledger.fold import explain as explain_state
-from projections.base import Cursor, Db, View, filters, select
+from projections.base import Db, Rows, View, filters, handles, select
 
 FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
           "reminders", "review_due")
@@ -38,26 +41,44 @@ class StandingsView(View):
             "next_change_utc TEXT, PRIMARY KEY (grp, member)"
         )
     }
+    ignores = GROUP_EVENTS
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        latest: dict[UUID, int] = {}
-        for event in events:
-            if isinstance(event, MembershipEvent):
-                latest[event.originator_id] = event.originator_version
-        rows = []
-        for membership, version in latest.items():
-            state = replay(db.ledger.events.get(membership, lte=version))  # type: ignore[arg-type]
-            rows.append(_stored(state))
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_standings')} (grp, member, nickname, status, strikes, "
-            "since, nickname_ok, reminders, review_due_utc, next_change_utc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp, member) DO UPDATE SET "
-            "nickname=excluded.nickname, status=excluded.status, strikes=excluded.strikes, "
-            "since=excluded.since, nickname_ok=excluded.nickname_ok, "
-            "reminders=excluded.reminders, review_due_utc=excluded.review_due_utc, "
-            "next_change_utc=excluded.next_change_utc",
-            rows,
-        )
+    def begin(self, db: Db, start: int) -> None:
+        self.db = db
+        self.from_start = start == 0
+        self.states: dict[UUID, MembershipState] = {}
+        self.touched: set[UUID] = set()
+
+    @handles(*MEMBERSHIP_EVENTS)
+    def membership_event(self, rows: Rows, event: MembershipEvent) -> None:
+        key = event.originator_id
+        state = self.states.get(key)
+        if state is None and not (self.from_start and event.originator_version == 1):
+            state = self._refold(key, event.originator_version - 1)
+        if state is not None and state.now is not None and event.occurred_at < state.now:
+            # Recorded late, before facts already folded: fold this membership again.
+            self.states[key] = self._refold(key, event.originator_version)
+        else:
+            self.states[key] = evolve(state, event)
+        self.touched.add(key)
+
+    def _refold(self, key: UUID, version: int) -> MembershipState | None:
+        if version < 1:
+            return None
+        return replay(self.db.ledger.events.get(key, lte=version))  # type: ignore[arg-type]
+
+    def finish(self, rows: Rows) -> None:
+        for key in self.touched:
+            rows.add(
+                "INSERT INTO {view_standings} (grp, member, nickname, status, strikes, since, "
+                "nickname_ok, reminders, review_due_utc, next_change_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp, member) DO UPDATE SET "
+                "nickname=excluded.nickname, status=excluded.status, strikes=excluded.strikes, "
+                "since=excluded.since, nickname_ok=excluded.nickname_ok, "
+                "reminders=excluded.reminders, review_due_utc=excluded.review_due_utc, "
+                "next_change_utc=excluded.next_change_utc",
+                _stored(self.states[key]))
+        self.touched = set()
 
 
 def _stored(state: MembershipState) -> tuple[Any, ...]:
@@ -106,10 +127,10 @@ def query(ledger: Any, *, group: str | None = None, member: str | None = None,
             result.append(_from_stored(r, key))
             continue
         history = list(ledger.events.get(membership_id(r["grp"], r["member"])))
-        try:
-            state = advance(replay(history, as_of=as_of, known_at=known_at), moment)
-        except NotFound:
+        found = replay(history, as_of=as_of, known_at=known_at)
+        if found is None:
             continue  # not yet admitted then, or not yet recorded
+        state = advance(found, moment)
         row = row_of(state)
         if explain:
             row["explanation"] = [explained(e) for e in explain_state(history, state)]

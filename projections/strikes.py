@@ -9,13 +9,12 @@ answered from the rows alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.events import LedgerEvent, WarningIssued
-from projections.base import Cursor, Db, View, filters, recorded_by, select
+from ledger.events import ALL_EVENTS, WarningIssued
+from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at", "rule",
           "state", "expires_at", "issued_by")
@@ -38,21 +37,21 @@ class StrikesView(View):
         )
     }
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        cursor.executemany(
-            f"INSERT INTO {db.table('view_strikes')} (case_id, grp, member, category, label, "
-            "weight, occurred_at, occurred_utc, recorded_utc, rulebook, rulebook_version, "
-            "expires_at, expires_utc, actor, reason, rule_text, flag_id, task_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (case_id) DO NOTHING",
-            [(e.sanction_id, e.group, e.member, e.category, e.category_label, e.weight,
-              format_time(e.occurred_at), utc_key(e.occurred_at), utc_key(e.recorded_at),
-              e.rulebook, e.rulebook_version,
-              format_time(e.expires_at) if e.expires_at else None,
-              utc_key(e.expires_at) if e.expires_at else None, e.actor, e.reason, e.rule_text,
-              e.flag_id, e.task_id)
-             for e in events if isinstance(e, WarningIssued)],
-        )
+    ignores = tuple(e for e in ALL_EVENTS if e is not WarningIssued)
+
+    @handles(WarningIssued)
+    def warned(self, rows: Rows, e: WarningIssued) -> None:
+        rows.add("INSERT INTO {view_strikes} (case_id, grp, member, category, label, "
+                 "weight, occurred_at, occurred_utc, recorded_utc, rulebook, rulebook_version, "
+                 "expires_at, expires_utc, actor, reason, rule_text, flag_id, task_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (case_id) DO NOTHING",
+                 (e.sanction_id, e.group, e.member, e.category, e.category_label, e.weight,
+                  format_time(e.occurred_at), utc_key(e.occurred_at), utc_key(e.recorded_at),
+                  e.rulebook, e.rulebook_version,
+                  format_time(e.expires_at) if e.expires_at else None,
+                  utc_key(e.expires_at) if e.expires_at else None, e.actor, e.reason,
+                  e.rule_text, e.flag_id, e.task_id))
 
 
 VIEW = StrikesView()

@@ -5,13 +5,12 @@ whatever offset they were given in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.events import LedgerEvent, TaskAcknowledged, TaskAssigned, TaskMissed
-from projections.base import Cursor, Db, View, filters, recorded_by, select
+from ledger.events import ALL_EVENTS, TaskAcknowledged, TaskAssigned, TaskMissed
+from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "deadline_at",
           "acknowledged_at", "state")
@@ -31,28 +30,31 @@ class TasksView(View):
         )
     }
 
-    def process(self, db: Db, cursor: Cursor, events: Sequence[LedgerEvent]) -> None:
-        table = db.table("view_tasks")
-        for event in events:
-            if isinstance(event, TaskAssigned):
-                cursor.execute(
-                    f"INSERT INTO {table} (task_id, grp, member, summary, assigned_by, "
-                    "assigned_at, assigned_utc, assigned_recorded_utc, deadline_at, "
-                    "deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (task_id) DO NOTHING",
-                    (event.task_id, event.group, event.member, event.summary, event.actor,
-                     format_time(event.occurred_at), utc_key(event.occurred_at),
-                     utc_key(event.recorded_at), format_time(event.deadline_at),
-                     utc_key(event.deadline_at)))
-            elif isinstance(event, TaskAcknowledged):
-                cursor.execute(f"UPDATE {table} SET acknowledged_at=?, acknowledged_utc=?, "
-                               "acknowledged_recorded_utc=? WHERE task_id=?",
-                               (format_time(event.occurred_at), utc_key(event.occurred_at),
-                                utc_key(event.recorded_at), event.task_id))
-            elif isinstance(event, TaskMissed):
-                cursor.execute(f"UPDATE {table} SET missed_utc=?, missed_recorded_utc=? "
-                               "WHERE task_id=?", (utc_key(event.occurred_at),
-                                                   utc_key(event.recorded_at), event.task_id))
+    ignores = tuple(e for e in ALL_EVENTS
+                    if e not in (TaskAssigned, TaskAcknowledged, TaskMissed))
+
+    @handles(TaskAssigned)
+    def assigned(self, rows: Rows, event: TaskAssigned) -> None:
+        rows.add("INSERT INTO {view_tasks} (task_id, grp, member, summary, assigned_by, "
+                 "assigned_at, assigned_utc, assigned_recorded_utc, deadline_at, "
+                 "deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (task_id) DO NOTHING",
+                 (event.task_id, event.group, event.member, event.summary, event.actor,
+                  format_time(event.occurred_at), utc_key(event.occurred_at),
+                  utc_key(event.recorded_at), format_time(event.deadline_at),
+                  utc_key(event.deadline_at)))
+
+    @handles(TaskAcknowledged)
+    def acknowledged(self, rows: Rows, event: TaskAcknowledged) -> None:
+        rows.add("UPDATE {view_tasks} SET acknowledged_at=?, acknowledged_utc=?, "
+                 "acknowledged_recorded_utc=? WHERE task_id=?",
+                 (format_time(event.occurred_at), utc_key(event.occurred_at),
+                  utc_key(event.recorded_at), event.task_id))
+
+    @handles(TaskMissed)
+    def missed(self, rows: Rows, event: TaskMissed) -> None:
+        rows.add("UPDATE {view_tasks} SET missed_utc=?, missed_recorded_utc=? WHERE task_id=?",
+                 (utc_key(event.occurred_at), utc_key(event.recorded_at), event.task_id))
 
 
 VIEW = TasksView()

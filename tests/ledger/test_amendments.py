@@ -165,7 +165,7 @@ class TestRulesAsOf:
         stored = [e for e in amended.events.get(group_id(GROUP))
                   if isinstance(e, RulebookAmended)]
 
-        assert [(e.version, e.rulebook.name, e.resolution, e.effective_at, e.occurred_at,
+        assert [(e.version, e.rulebook["name"], e.resolution, e.effective_at, e.occurred_at,
                  e.actor) for e in stored] == [
             (2, "estate-b", RESOLUTION, T, ADOPTED, OWNER)]
 

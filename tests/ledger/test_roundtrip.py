@@ -112,6 +112,11 @@ def strategy_for(annotation: Any, name: str) -> st.SearchStrategy[Any]:
         if len(args) == 2 and args[1] is Ellipsis:
             return st.lists(strategy_for(args[0], name), max_size=4).map(tuple)
         return st.tuples(*(strategy_for(arg, name) for arg in args))
+    if origin is dict and name == "rulebook":
+        # A group's rules are stored as plain data (ledger.rules), from a real rulebook.
+        from ledger.rules import stored
+
+        return rulebooks().map(stored)
     if origin is dict:
         return st.dictionaries(strategy_for(args[0], name), strategy_for(args[1], name),
                                max_size=3)

@@ -1,0 +1,400 @@
+"""The judge: every check of a *new* fact, before its event exists. Nothing else in the
+code decides whether a fact may be recorded; folding what is stored (`ledger.fold`)
+never refuses anything.
+
+What is judged, and where to find it:
+
+    who may do it        check_owner, check_moderator, check_actor_or_moderator
+    the group's rules    check_registered, check_amendment, check_admission,
+                         check_exemption, check_review, check_grant, check_revoke
+    a membership         check_fits (one rule per event type: in the group, a flag still
+                         open, a task not yet acknowledged …) and check_insertable (a late
+                         fact may not contradict the facts recorded after it)
+    nicknames            check_remind
+    posting windows      check_posting_window, check_message_time
+    strike arithmetic    removal_after_strike
+    tasks                task_deadline_minutes
+
+Each check raises a `LedgerError` with a message a person can act on, or returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import singledispatch
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ledger.clock import format_time
+from ledger.errors import (
+    AdmissionRefused,
+    AlreadyMember,
+    FlagDecided,
+    InvalidInput,
+    LedgerError,
+    NotAMember,
+    NotFound,
+    NotPermitted,
+    NotRemoved,
+    RoleConflict,
+    RuleBroken,
+    TimelineConflict,
+)
+from ledger.events import (
+    FlagConfirmed,
+    FlagDismissed,
+    MemberAdmitted,
+    MemberLeft,
+    MemberReadmitted,
+    MemberRemoved,
+    MemberRenamed,
+    MembershipEvent,
+    MembershipReviewed,
+    MessageFlagged,
+    NicknameReminded,
+    TaskAcknowledged,
+    TaskAssigned,
+    TaskMissed,
+    WarningIssued,
+)
+from ledger.fold import Flag, MembershipState, Task, advance, evolve, in_order
+
+if TYPE_CHECKING:
+    from ledger.aggregates import Group
+    from ledger.rules import RuleVersion
+
+MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
+
+
+# Who may do it -----------------------------------------------------------------------
+
+
+def check_owner(group: Group, actor: str, doing: str) -> None:
+    if "owner" not in group.roles_of(actor):
+        raise NotPermitted(f"{actor} may not {doing} in {group.key}: only the owner "
+                           f"({group.owner}) may")
+
+
+def check_moderator(group: Group, actor: str, doing: str, *, or_else: str = "") -> None:
+    if not group.is_moderator(actor):
+        raise NotPermitted(f"{actor} may not {doing} in {group.key}: only the owner or an "
+                           f"admin may{or_else}")
+
+
+def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
+                             or_else: str) -> None:
+    """The member themselves, or a moderator on their behalf."""
+    if actor != member:
+        check_moderator(group, actor, doing, or_else=or_else)
+
+
+# The group's rules ---------------------------------------------------------------------
+
+
+def check_registered(group: Group, moment: datetime) -> None:
+    assert group.registered_at is not None
+    if moment < group.registered_at:
+        raise RuleBroken(f"{group.key} was registered at {format_time(group.registered_at)}: "
+                         f"no fact of it can happen at {format_time(moment)}")
+
+
+def check_amendment(group: Group, actor: str, effective_at: datetime,
+                    recorded_at: datetime) -> None:
+    """A new version takes effect no earlier than the moment it is recorded (the ledger
+    never re-judges a fact it already holds), and after the version in force.
+    """
+    check_owner(group, actor, "amend the rules")
+    if effective_at < recorded_at.replace(microsecond=0):
+        raise RuleBroken(f"an amendment cannot take effect at {format_time(effective_at)}, "
+                         "before it is recorded: facts already in the ledger were judged "
+                         "by the rules then in force (give an --effective from now on)")
+    latest = group.versions[-1]
+    if effective_at < latest.effective_at:
+        raise RuleBroken(f"version {latest.version} of {group.key}'s rules is in force from "
+                         f"{format_time(latest.effective_at)}: an amendment takes effect "
+                         "after it, never before (give a later --effective)")
+
+
+def check_review(group: Group, actor: str, kept: tuple[str, ...],
+                 removed: tuple[str, ...]) -> None:
+    check_moderator(group, actor, "review the membership")
+    both = set(kept) & set(removed)
+    if both:
+        raise InvalidInput(f"{', '.join(sorted(both))} cannot be both kept and removed")
+    if not kept and not removed:
+        raise InvalidInput("a review names who is kept (--keep) or removed (--remove)")
+
+
+def check_grant(group: Group, actor: str, member: str, role: str) -> None:
+    check_owner(group, actor, "grant roles")
+    if role in group.roles_of(member):
+        raise RoleConflict(f"{member} already holds the role {role} in {group.key}: "
+                           "nothing to grant")
+
+
+def check_revoke(group: Group, actor: str, member: str, role: str) -> None:
+    check_owner(group, actor, "revoke roles")
+    if role not in group.roles_of(member):
+        held = ", ".join(sorted(group.roles_of(member))) or "none"
+        raise RoleConflict(f"{member} does not hold the role {role} in {group.key} "
+                           f"(holds: {held}): nothing to revoke")
+    if role == "owner" and member == group.owner:
+        raise RoleConflict(f"{member} registered {group.key} and stays its owner: "
+                           "the owner role cannot be revoked")
+
+
+def check_exemption(group: Group, rules: RuleVersion, exemption: str | None) -> None:
+    if exemption is None:
+        return
+    if rules.rulebook.nickname is None:
+        raise InvalidInput(f"{group.key}'s rules ({rules.describe()}) set no nickname "
+                           "pattern: there is nothing to be exempt from")
+    rules.rulebook.nickname.exemption(exemption)
+
+
+def check_admission(group: Group, rules: RuleVersion, *, relation: str | None,
+                    invited_by: str | None, verified_by: str | None,
+                    inviter_is_member: bool) -> None:
+    """The rulebook's admission requirements (R2: verified owners and family, no
+    tenants; R3: only admins bring people in).
+    """
+    admission = rules.rulebook.admission
+    book = rules.describe()
+    allowed = admission.admitted_relations
+    if relation is None and admission.relations:
+        raise AdmissionRefused(f"{group.key}'s rules ({book}) admit members by relation: "
+                               f"give --relation ({' or '.join(allowed)})")
+    if relation is not None and admission.relations and relation not in (
+            *admission.relations, *admission.excluded_relations):
+        raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
+                           f"{', '.join(allowed)}")
+    if relation is not None and relation in admission.excluded_relations:
+        raise AdmissionRefused(f"{group.key}'s rules ({book}) exclude {relation} members: "
+                               f"only {' or '.join(allowed) or 'other'} members are admitted")
+    if admission.verification_required and not verified_by:
+        raise AdmissionRefused(f"{group.key}'s rules ({book}) require identity "
+                               "verification: give --verified-by")
+    if admission.verification_required and verified_by and not group.is_moderator(verified_by):
+        raise AdmissionRefused(f"{verified_by} may not verify members of {group.key}: "
+                               "identity is verified by the owner or an admin")
+    if admission.invitation_required and invited_by is None:
+        raise AdmissionRefused(f"{group.key}'s rules ({book}) admit members on an "
+                               "invitation: give --invited-by")
+    if invited_by is not None:
+        roles = group.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
+        if not roles & set(admission.may_invite):
+            allowed = " or ".join(admission.may_invite)
+            raise AdmissionRefused(f"{invited_by} may not invite members to {group.key}: "
+                                   f"under {book} only {allowed} may invite")
+
+
+# Nicknames, posting windows, tasks, strikes ------------------------------------------
+
+
+def check_remind(state: MembershipState, rules: RuleVersion, at: datetime) -> None:
+    nickname_rule = rules.rulebook.nickname
+    if nickname_rule is None:
+        raise RuleBroken(f"{state.group}'s rules ({rules.describe()}) set no nickname "
+                         "pattern: there is nothing to remind")
+    if state.is_in_group and nickname_rule.matches(state.nickname, state.exemption):
+        raise RuleBroken(f"{state.member}'s nickname {state.nickname!r} in {state.group} "
+                         f"follows the rules ({nickname_rule.description}) at "
+                         f"{format_time(at)}: nothing to remind")
+    if state.is_in_group and state.reminders >= nickname_rule.reminders_before_removal:
+        raise RuleBroken(f"{state.member} has ignored {state.reminders} reminders already "
+                         f"and is removal_due in {state.group}: remove them, or wait for "
+                         "a compliant rename")
+
+
+def check_message_time(message_at: datetime | None, flagged_at: datetime) -> None:
+    if message_at is not None and message_at > flagged_at:
+        raise InvalidInput(f"--message-at {format_time(message_at)} is after the flag "
+                           f"({format_time(flagged_at)}): a message is flagged after it "
+                           "was posted")
+
+
+def check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None) -> None:
+    """An off-hours category stands only for a message posted outside every allowed
+    window.
+    """
+    posting = rules.rulebook.posting
+    if posting is None or category != posting.category:
+        return
+    if message_at is None:
+        raise InvalidInput(f"a flag of category {category} needs --message-at, the time the "
+                           "message was posted, to check it against the posting windows")
+    window = posting.window_at(message_at)
+    if window is not None:
+        local = message_at.astimezone(ZoneInfo(posting.timezone))
+        raise RuleBroken(f"a message at {local:%a %H:%M} ({posting.timezone}) is inside the "
+                         f"allowed window {window.describe()}: it is not {category}")
+
+
+def task_deadline_minutes(group: str, rules: RuleVersion, given: int | None) -> int:
+    """The response deadline of a new task: as given, else the rulebook's."""
+    if given is not None and given < 1:
+        raise InvalidInput("--deadline-minutes must be at least 1")
+    tasks = rules.rulebook.tasks
+    minutes = given or (tasks.response_minutes if tasks else None)
+    if minutes is None:
+        raise InvalidInput(f"{group}'s rules ({rules.describe()}) set no response "
+                           "deadline: give --deadline-minutes")
+    return minutes
+
+
+def removal_after_strike(after: MembershipState, rules: RuleVersion,
+                         category: str) -> tuple[str, str] | None:
+    """(cause, reason) of the removal a new strike brings at once under rules that
+    remove (on sight, or at the limit), else None.
+    """
+    book = rules.rulebook
+    judged = book.category(category)
+    if judged.on_sight and book.strikes.on_sight == "remove":
+        return "on_sight", (f"{judged.zh} ({category}): removed on sight under "
+                            f"{rules.describe()}")
+    if after.live_strikes >= book.strikes.limit and book.strikes.on_limit == "remove":
+        return "strike_limit", (f"{after.live_strikes} strikes reach the limit of "
+                                f"{book.strikes.limit} under {rules.describe()}")
+    return None
+
+
+# A membership's timeline -------------------------------------------------------------
+
+
+def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEvent) -> None:
+    """Raise unless `candidate` fits the timeline where it happened, and every fact
+    recorded after it still holds with it in place.
+    """
+    state = MembershipState(candidate.group, candidate.member)
+    seen_candidate = False
+    for event in in_order([*events, candidate]):
+        if seen_candidate or event is candidate:
+            try:
+                check_fits(advance(state, event.occurred_at), event)
+            except LedgerError as error:
+                if event is candidate:
+                    raise
+                raise TimelineConflict(
+                    f"a fact dated {format_time(candidate.occurred_at)} contradicts the "
+                    f"{type(event).__name__} already recorded at "
+                    f"{format_time(event.occurred_at)} ({str(error).split(': ')[0]}): "
+                    "give a later --at, or check the date") from None
+        seen_candidate = seen_candidate or event is candidate
+        state = evolve(state, event)
+
+
+def check_in_group(state: MembershipState, at: datetime) -> None:
+    if state.presence == "in":
+        return
+    reason = {
+        "absent": "admit them first",
+        "temporarily_removed": "they were temporarily removed: readmit them first",
+        "removed": "they were removed: readmit them first",
+        "left": "they left the group: admit them again first",
+    }[state.presence]
+    raise NotAMember(f"{state.member} is not in {state.group} at {format_time(at)}: {reason}")
+
+
+def open_flag(state: MembershipState, flag_id: str, verb: str) -> Flag:
+    flag = state.flags.get(flag_id)
+    if flag is None:
+        raise NotFound(f"flag {flag_id} was not raised against {state.member} in {state.group} "
+                       "by that time: check the flag id and --at")
+    if flag.state != "open":
+        raise FlagDecided(f"flag {flag_id} was already {flag.state}: a flag is decided once, "
+                          f"it cannot be {verb} again")
+    return flag
+
+
+def assigned_task(state: MembershipState, task_id: str) -> Task:
+    task = state.tasks.get(task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} was not assigned to {state.member} in {state.group} by "
+                       "that time: check the task id and --at")
+    return task
+
+
+def check_fits(state: MembershipState, event: MembershipEvent) -> None:
+    """Raise unless `event` may happen to a membership in `state` (the state just
+    before it).
+    """
+    _fits(event, state)
+
+
+@singledispatch
+def _fits(event: MembershipEvent, state: MembershipState) -> None:
+    """One rule per event type; dispatch is on the event."""
+    raise TypeError(f"no rule for {type(event).__name__}")
+
+
+@_fits.register
+def _(event: MemberAdmitted, state: MembershipState) -> None:
+    if state.presence == "in":
+        raise AlreadyMember(f"{state.member} is already in {state.group} at "
+                            f"{format_time(event.occurred_at)}: nothing to admit")
+    if state.presence in ("removed", "temporarily_removed"):
+        raise AlreadyMember(f"{state.member} was removed from {state.group}: "
+                            "use 'member readmit' to take them back")
+
+
+@_fits.register(MemberRenamed)
+@_fits.register(NicknameReminded)
+@_fits.register(MessageFlagged)
+@_fits.register(WarningIssued)
+@_fits.register(MemberLeft)
+@_fits.register(MembershipReviewed)
+@_fits.register(TaskAssigned)
+def _(event: MembershipEvent, state: MembershipState) -> None:
+    check_in_group(state, event.occurred_at)
+
+
+@_fits.register
+def _(event: FlagConfirmed, state: MembershipState) -> None:
+    open_flag(state, event.flag_id, "confirmed")
+    check_in_group(state, event.occurred_at)
+
+
+@_fits.register
+def _(event: FlagDismissed, state: MembershipState) -> None:
+    open_flag(state, event.flag_id, "dismissed")
+
+
+@_fits.register
+def _(event: MemberRemoved, state: MembershipState) -> None:
+    if state.presence == "temporarily_removed" and not event.temporary:
+        return  # mediation failed: a temporary removal may become a removal for good
+    check_in_group(state, event.occurred_at)
+
+
+@_fits.register
+def _(event: MemberReadmitted, state: MembershipState) -> None:
+    if state.presence not in ("temporarily_removed", "removed"):
+        raise NotRemoved(f"{state.member} was not removed from {state.group} at "
+                         f"{format_time(event.occurred_at)}: only a removed member is readmitted")
+
+
+@_fits.register
+def _(event: TaskAcknowledged, state: MembershipState) -> None:
+    task = assigned_task(state, event.task_id)
+    if task.acknowledged_at is not None:
+        raise RuleBroken(f"task {task.task_id} was already acknowledged at "
+                         f"{format_time(task.acknowledged_at)}: nothing to acknowledge")
+    if task.missed:
+        raise RuleBroken(f"task {task.task_id} was already confirmed missed: too late to "
+                         "acknowledge it")
+
+
+@_fits.register
+def _(event: TaskMissed, state: MembershipState) -> None:
+    task = assigned_task(state, event.task_id)
+    if task.missed:
+        raise RuleBroken(f"task {task.task_id} was already confirmed missed: a deadline is "
+                         "missed once")
+    if not task.overdue_at(event.occurred_at):
+        if task.deadline_at >= event.occurred_at:
+            raise RuleBroken(f"task {task.task_id}'s deadline {format_time(task.deadline_at)} "
+                             f"had not passed at {format_time(event.occurred_at)}: wait for it")
+        raise RuleBroken(f"task {task.task_id} was acknowledged in time "
+                         f"({format_time(task.acknowledged_at)}, deadline "  # type: ignore[arg-type]
+                         f"{format_time(task.deadline_at)}): nothing was missed")
