@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 from ledger.errors import FutureTime, InvalidInput
@@ -53,6 +54,7 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=4096)
 def utc_key(moment: datetime) -> str:
     """A fixed-width UTC text that sorts in time order, whatever offset a time was given in."""
     utc = moment - moment.utcoffset()  # type: ignore[operator]

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from eventsourcing.utils import get_topic
-
 from ledger.errors import StoreError
-from ledger.persistence import OrjsonTranscoder, PydanticMapper
 
 DEFAULT_STORE = "ledger.db"
 
+# Named by topic, so that parsing a store's URL imports neither pydantic nor the library:
+# a query answered from a current view needs neither (projections.current).
 _COMMON_ENV = {
-    "MAPPER_TOPIC": get_topic(PydanticMapper),
-    "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+    "MAPPER_TOPIC": "ledger.persistence:PydanticMapper",
+    "TRANSCODER_TOPIC": "ledger.persistence:OrjsonTranscoder",
 }
 
 

@@ -35,6 +35,8 @@ from ledger.events import ALL_EVENTS, LedgerEvent
 
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000
+REBUILD_BATCH_SIZE = 5000  # from position 0 there is no one to keep waiting: fewer commits
+SQLITE_CACHE_KIB = 32768  # views insert rows keyed at random: keep more of the tree in memory
 
 
 class Db:
@@ -62,7 +64,11 @@ class Db:
     @contextlib.contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as cursor:
-            raw = cursor.sqlite_cursor if self.kind == "sqlite" else cursor
+            if self.kind == "sqlite":
+                raw = cursor.sqlite_cursor
+                raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            else:
+                raw = cursor
             yield Cursor(raw, self.kind)
 
     def table_exists(self, cursor: Cursor, name: str) -> bool:
@@ -314,6 +320,7 @@ def rebuild(ledger: Ledger, view: View | Sequence[View], *, db: Db | None = None
     db = db or Db(ledger)
     for each in [view] if isinstance(view, View) else view:
         drop(db, each)
+    kwargs.setdefault("batch_size", REBUILD_BATCH_SIZE)
     return catch_up(ledger, view, db=db, **kwargs)
 
 

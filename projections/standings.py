@@ -24,6 +24,7 @@ from ledger.clock import format_time, utc_key
 from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
 from ledger.fold import MembershipState, advance, evolve, replay
 from ledger.fold import explain as explain_state
+from projections import current
 from projections.base import Db, Rows, View, filters, handles, select
 
 FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
@@ -32,7 +33,7 @@ FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname
 
 class StandingsView(View):
     name = "standings"
-    version = 2
+    version = current.STANDINGS_VERSION
     tables = {
         "view_standings": (
             "grp TEXT NOT NULL, member TEXT NOT NULL, nickname TEXT NOT NULL, "
@@ -121,10 +122,9 @@ def query(ledger: Any, *, group: str | None = None, member: str | None = None,
     key = utc_key(moment)
     result = []
     for r in rows:
-        stored_is_current = (as_of is None and known_at is None and not explain and (
-            r["next_change_utc"] is None or r["next_change_utc"] > key))
-        if stored_is_current:
-            result.append(_from_stored(r, key))
+        if as_of is None and known_at is None and not explain and \
+                current.stored_is_current(r, key):
+            result.append(current.standing_row(r, key))
             continue
         history = list(ledger.events.get(membership_id(r["grp"], r["member"])))
         found = replay(history, as_of=as_of, known_at=known_at)
@@ -136,16 +136,6 @@ def query(ledger: Any, *, group: str | None = None, member: str | None = None,
             row["explanation"] = [explained(e) for e in explain_state(history, state)]
         result.append(row)
     return result
-
-
-def _from_stored(r: dict[str, Any], key: str) -> dict[str, Any]:
-    return {
-        "group": r["grp"], "member": r["member"], "nickname": r["nickname"],
-        "status": r["status"], "strikes": r["strikes"], "since": r["since"],
-        "nickname_ok": None if r["nickname_ok"] is None else bool(r["nickname_ok"]),
-        "reminders": r["reminders"],
-        "review_due": r["review_due_utc"] is not None and r["review_due_utc"] <= key,
-    }
 
 
 def explained(event: MembershipEvent) -> dict[str, Any]:
