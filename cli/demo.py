@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.output import emit, format_option
-from ledger.application import Ledger
 from ledger.errors import LedgerError
-from ledger.store import parse_store
-from projections import standings as standings_view
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 CST = timezone(timedelta(hours=8))
 DEFAULT_OUT = "ledger-demo.db"
@@ -96,6 +97,10 @@ def demo(out: str | None, fmt: str) -> None:
     if not path.parent.exists():
         raise click.ClickException(f"directory {path.parent} does not exist: create it or "
                                    "choose another --out")
+    from ledger.application import Ledger
+    from ledger.store import parse_store
+    from projections import standings as standings_view
+
     store = parse_store(str(path))
     ledger = Ledger(store)
     try:

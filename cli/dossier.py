@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-import orjson
 
-from cli.main import Session, pass_session
+from cli.options import point_in_time
 from cli.output import emit, for_people, format_option, render_table
-from cli.project import point_in_time
-from projections import dossier as dossier_view
-from projections import standings as standings_view
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.command("dossier")
@@ -32,6 +32,11 @@ def dossier(session: Session, member_id: str, as_of: datetime | None,
       ledger dossier wx_li
       ledger dossier wx_li --known-at 2026-11-23T22:00+08:00 --format json
     """
+    import orjson
+
+    from projections import dossier as dossier_view
+    from projections import standings as standings_view
+
     file = dossier_view.dossier(session.ledger(), member_id, as_of=as_of, known_at=known_at)
     if fmt == "json":
         click.echo(orjson.dumps(file, option=orjson.OPT_INDENT_2).decode())

@@ -4,14 +4,16 @@ dismiss it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, at_option, describe_standing, pass_session, time_option
-from cli.output import emit, format_option
-from cli.project import filters, point_in_time
-from projections import cases
+from cli.options import at_option, filters, point_in_time, time_option
+from cli.output import describe_standing, emit, format_option
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.group()
@@ -121,6 +123,8 @@ def list_(session: Session, group_id: str | None, member_id: str | None, state: 
     Example:
       ledger flag list --group g9 --state open
     """
+    from projections import cases
+
     rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state,
                        as_of=as_of, known_at=known_at)
     emit(rows, cases.FLAG_FIELDS, fmt)

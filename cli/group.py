@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, at_option, pass_session, time_option
+from cli.options import at_option, time_option
 from cli.output import emit, format_option
 from cli.rulebook import show_rulebook
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 ROLES = click.Choice(["owner", "admin", "secretary", "reviewer"])
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.main import Session, pass_session
+from cli.options import point_in_time
 from cli.output import emit, format_option
-from cli.project import point_in_time
-from projections.dossier import event_line
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 COLUMNS = ("occurred_at", "recorded_at", "event", "actor", "details")
 
@@ -31,6 +32,8 @@ def history(session: Session, group_id: str, member_id: str, as_of: datetime | N
       ledger history g9 wx_li
       ledger history g9 wx_li --known-at 2026-11-23T22:00+08:00 --format json
     """
+    from projections.dossier import event_line
+
     events = [e for e in session.ledger().history(group_id, member_id)
               if (as_of is None or e.occurred_at <= as_of)
               and (known_at is None or e.recorded_at <= known_at)]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, at_option, pass_session
-from ledger.fold import MembershipState
+from cli.options import at_option
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ledger.fold import MembershipState
 
 
 @click.group()

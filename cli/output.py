@@ -1,5 +1,5 @@
 """Rows out: a table for people (aligned by display width, so Chinese lines up), or exact
-JSON, JSON lines or CSV for machines.
+JSON, JSON lines or CSV for machines; and the phrase a sanction's output ends with.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import orjson
+
+if TYPE_CHECKING:
+    from ledger.fold import MembershipState
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -84,6 +86,8 @@ def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
     """Rows in the chosen format; the JSON forms keep every key of every row."""
+    import orjson  # here, not above: `--help` need not load it
+
     if fmt == "json":
         return orjson.dumps(list(rows), option=orjson.OPT_INDENT_2).decode()
     if fmt == "jsonl":
@@ -110,3 +114,8 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> No
     text = render(rows, columns, fmt)
     if text:
         click.echo(text)
+
+
+def describe_standing(state: MembershipState) -> str:
+    """`2 of 3 strikes, warned` — what a sanction left the member with."""
+    return f"{state.live_strikes} of {state.strike_limit} strikes, {state.status}"

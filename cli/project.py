@@ -4,32 +4,16 @@ at a past moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, pass_session, time_option
+from cli.options import filters, point_in_time
 from cli.output import emit, for_people, format_option
-from projections import activity as activity_view
-from projections import disputes as disputes_view
-from projections import standings as standings_view
-from projections import strikes as strikes_view
+from cli.session import Session, pass_session
 
-
-def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--as-of and --known-at, which every query takes."""
-    function = time_option("--known-at", "from what had been recorded by this time "
-                           "(recorded-at ≤ TIME)", past=True)(function)
-    return time_option("--as-of", "from the facts that had happened by this time "
-                       "(occurred-at ≤ TIME)", past=True)(function)
-
-
-def filters(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option("--member", "member_id", metavar="MEMBER",
-                            help="only this member")(function)
-    return click.option("--group", "group_id", metavar="GROUP", help="only this group")(function)
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.group()
@@ -65,6 +49,8 @@ def standings(session: Session, group_id: str | None, member_id: str | None,
       ledger project standings --group g9 --member wx_li --explain
       ledger project standings --as-of 2026-11-23T00:00+08:00 --format json
     """
+    from projections import standings as standings_view
+
     rows = standings_view.query(session.ledger(), group=group_id, member=member_id,
                                 as_of=as_of, known_at=known_at, explain=explain)
     if not explain:
@@ -109,6 +95,8 @@ def strikes(session: Session, group_id: str | None, member_id: str | None,
       ledger project strikes --group g9
       ledger project strikes --member wx_li --state live --format json
     """
+    from projections import strikes as strikes_view
+
     rows = strikes_view.query(session.ledger(), group=group_id, member=member_id,
                               as_of=as_of, known_at=known_at, state=state)
     if fmt == "table":
@@ -131,6 +119,8 @@ def disputes(session: Session, group_id: str | None, member_id: str | None,
     Example:
       ledger project disputes --member wx_zhou
     """
+    from projections import disputes as disputes_view
+
     rows = disputes_view.query(session.ledger(), group=group_id, member=member_id,
                                as_of=as_of, known_at=known_at)
     emit(rows, disputes_view.FIELDS, fmt)
@@ -154,6 +144,8 @@ def activity(session: Session, group_id: str | None, actor: str | None,
       ledger project activity --group g9
       ledger project activity --member admin1 --format json
     """
+    from projections import activity as activity_view
+
     rows = activity_view.query(session.ledger(), group=group_id, actor=actor, as_of=as_of,
                                known_at=known_at)
     emit(rows, activity_view.FIELDS, fmt)

@@ -6,11 +6,25 @@ import sys
 
 import click
 
-from cli.main import Session, pass_session
 from cli.output import emit, format_option
-from projections.catalog import VIEWS, replay as replay_view
+from cli.session import Session, pass_session
 
 PROGRESS_AFTER = 2_000  # events; shorter logs replay too fast for a bar to help
+
+
+class _ViewName(click.Choice):
+    """The name of a view in the catalog, read when --projection is parsed or shown in
+    help rather than when this module is imported: the catalog imports every projection.
+    """
+
+    def __init__(self) -> None:
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        from projections.catalog import VIEWS
+
+        return tuple(sorted(VIEWS))
 
 
 def _check(differences: int) -> str:
@@ -20,7 +34,7 @@ def _check(differences: int) -> str:
 
 
 @click.command("replay")
-@click.option("--projection", "names", multiple=True, type=click.Choice(sorted(VIEWS)),
+@click.option("--projection", "names", multiple=True, type=_ViewName(),
               help="only this view (repeatable); default all")
 @format_option
 @pass_session
@@ -34,6 +48,8 @@ def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
       ledger replay
       ledger replay --projection standings --projection strikes
     """
+    from projections.catalog import VIEWS, replay as replay_view
+
     ledger = session.ledger()
     total = ledger.recorder.max_notification_id() or 0
     show_bar = sys.stderr.isatty() and total >= PROGRESS_AFTER

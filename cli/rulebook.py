@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-import orjson
 
 from cli.output import emit, format_option, render_table
-from ledger.rulebook import Rulebook, load
+
+if TYPE_CHECKING:
+    from ledger.rulebook import Rulebook
 
 
 def show_rulebook(book: Rulebook, fmt: str) -> None:
     """A rulebook for people, or the validated model as JSON."""
     if fmt == "json":
+        import orjson
+
         click.echo(orjson.dumps(book.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
         return
     categories = [{"category": key, "zh": c.zh, "en": c.en, "weight": c.weight,
@@ -83,6 +88,8 @@ def show(reference: str, fmt: str) -> None:
       ledger rulebook show estate
       ledger rulebook show builtin:referees --format json
     """
+    from ledger.rulebook import load
+
     book, _ = load(reference)
     show_rulebook(book, fmt)
 
@@ -97,6 +104,8 @@ def check(path: str) -> None:
     Example:
       ledger rulebook check my-rules.toml
     """
+    from ledger.rulebook import load
+
     book, source = load(path)
     click.echo(f"{source}: valid rulebook {book.name} ({book.title}), "
                f"{len(book.categories)} "

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, at_option, describe_standing, pass_session
-from cli.output import emit, format_option
-from cli.project import filters, point_in_time
-from projections import cases
-from projections import tasks as tasks_view
+from cli.options import at_option, filters, point_in_time
+from cli.output import describe_standing, emit, format_option
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.group()
@@ -87,6 +88,8 @@ def overdue(session: Session, group_id: str | None, member_id: str | None,
     Example:
       ledger task overdue --group sales
     """
+    from projections import tasks as tasks_view
+
     rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id, overdue_only=True)
     emit(rows, tasks_view.FIELDS, fmt)
@@ -105,6 +108,8 @@ def list_(session: Session, group_id: str | None, member_id: str | None,
     Example:
       ledger task list --group sales
     """
+    from projections import tasks as tasks_view
+
     rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id)
     emit(rows, tasks_view.FIELDS, fmt)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from cli.main import Session, at_option, describe_standing, pass_session
+from cli.options import at_option
+from cli.output import describe_standing
+from cli.session import Session, pass_session
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.command("warn")

@@ -1,0 +1,69 @@
+"""What every command shares: the store, the actor, and the ledger once opened, handed to
+each command by `pass_session`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ledger.errors import StoreError
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.store import Store
+
+
+class Session:
+    """What every command shares: the store, the actor, and the ledger once opened."""
+
+    def __init__(self, store_url: str | None, actor: str | None) -> None:
+        self.store_url = store_url
+        self.actor_name = actor
+        self._ledger: Ledger | None = None
+        self._created: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        # Imported here, as below: `--help` and usage errors never open a store.
+        from ledger.store import parse_store
+
+        return parse_store(self.store_url)
+
+    def actor(self, doing: str) -> str:
+        if not self.actor_name or not self.actor_name.strip():
+            raise click.UsageError(f"--actor (or LEDGER_ACTOR) is required to {doing}: "
+                                   "say who records this")
+        return self.actor_name.strip()
+
+    def ledger(self, *, create: bool = False) -> Ledger:
+        """Open the ledger. Only a command that starts a ledger may create a new file."""
+        if self._ledger is None:
+            from ledger.application import Ledger
+
+            store = self.store
+            if not store.exists():
+                if not create:
+                    raise StoreError(f"no ledger at {store.describe()}: create a group first "
+                                     "('ledger group create') or point --store at a ledger")
+                self._created = store
+            self._ledger = Ledger(store)
+        return self._ledger
+
+    def discard_new_store(self) -> None:
+        """A command that created a new file and then failed leaves no file behind."""
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+        if self._created is not None:
+            self._created.discard()
+            self._created = None
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+pass_session = click.make_pass_decorator(Session)
