@@ -49,6 +49,16 @@ def standings(session: Session, group_id: str | None, member_id: str | None,
       ledger project standings --group g9 --member wx_li --explain
       ledger project standings --as-of 2026-11-23T00:00+08:00 --format json
     """
+    if not (explain or as_of or known_at):
+        from ledger.clock import now
+        from projections import current
+
+        # Answered from a current view with sqlite3 alone when it can be: the same rows.
+        rows = current.standings(session.store, moment=now(), group=group_id,
+                                 member=member_id)
+        if rows is not None:
+            emit(rows, current.STANDINGS_FIELDS, fmt)
+            return
     from projections import standings as standings_view
 
     rows = standings_view.query(session.ledger(), group=group_id, member=member_id,

@@ -40,28 +40,25 @@ def _check(differences: int) -> str:
 @pass_session
 def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
     """Rebuild views from the log into fresh tables, check them row for row against the
-    incrementally kept ones, and print each view's rows and digest. Exits 1 on any
-    difference. Shows a progress bar on stderr when it is a terminal and the log is long.
+    incrementally kept ones, and print each view's rows and digest. All views are rebuilt
+    in one read of the log. Exits 1 on any difference. Shows a progress bar on stderr
+    when it is a terminal and the log is long.
 
     \b
     Example:
       ledger replay
       ledger replay --projection standings --projection strikes
     """
-    from projections.catalog import VIEWS, replay as replay_view
+    from projections.catalog import VIEWS, replay_all
 
     ledger = session.ledger()
+    views = [VIEWS[name] for name in names or tuple(VIEWS)]
     total = ledger.recorder.max_notification_id() or 0
-    show_bar = sys.stderr.isatty() and total >= PROGRESS_AFTER
-    results = []
-    for name in names or tuple(VIEWS):
-        if show_bar:
-            with click.progressbar(length=total, label=f"replaying {name}",
-                                   file=sys.stderr) as bar:
-                result = replay_view(ledger, VIEWS[name], progress=bar.update)
-        else:
-            result = replay_view(ledger, VIEWS[name])
-        results.append(result)
+    if sys.stderr.isatty() and total >= PROGRESS_AFTER:
+        with click.progressbar(length=total, label="replaying", file=sys.stderr) as bar:
+            results = replay_all(ledger, views, progress=bar.update)
+    else:
+        results = replay_all(ledger, views)
     emit([{"view": r.view, "rows": r.rows, "digest": r.digest,
            "check": _check(r.differences)} for r in results],
          ("view", "rows", "digest", "check"), fmt)

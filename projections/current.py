@@ -20,6 +20,8 @@ from ledger.store import Store
 POSITIONS = "ledger_view_positions"
 EVENTS = "stored_events"
 STANDINGS_VERSION = 2  # projections.standings.StandingsView.version
+STANDINGS_FIELDS = ("group", "member", "nickname", "status", "strikes", "since",
+                    "nickname_ok", "reminders", "review_due")
 
 
 def standing_row(r: Any, key: str) -> dict[str, Any]:

@@ -27,8 +27,7 @@ from ledger.fold import explain as explain_state
 from projections import current
 from projections.base import Db, Rows, View, filters, handles, select
 
-FIELDS = ("group", "member", "nickname", "status", "strikes", "since", "nickname_ok",
-          "reminders", "review_due")
+FIELDS = current.STANDINGS_FIELDS
 
 
 class StandingsView(View):
