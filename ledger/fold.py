@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import singledispatch
-from typing import Literal
+from typing import Any, Literal
 
 from ledger.events import (
     FlagConfirmed,
@@ -42,6 +42,37 @@ Presence = Literal["absent", "in", "temporarily_removed", "removed", "left"]
 Status = Literal["active", "warned", "removal_due", "temporarily_removed", "removed", "left"]
 
 DEFAULT_STRIKE_LIMIT = 3
+
+
+# The rules of time, written once. Each compares moments of one kind: datetimes, or the
+# views' UTC keys (which sort as the moments do), so that a view answers by the same rule.
+
+
+def known_by(occurred: Any, recorded: Any, as_of: Any, known_at: Any) -> bool:
+    """Whether a fact had happened by `as_of` and been recorded by `known_at` (None: no
+    bound).
+    """
+    return (occurred is not None and (as_of is None or occurred <= as_of)
+            and (known_at is None or (recorded is not None and recorded <= known_at)))
+
+
+def live_at(expires_at: Any, moment: Any) -> bool:
+    """A strike counts until the moment it expires (never, without an expiry)."""
+    return expires_at is None or expires_at > moment
+
+
+TaskState = Literal["open", "acknowledged", "overdue", "missed"]
+
+
+def task_state(deadline: Any, acknowledged_at: Any, missed: bool, moment: Any) -> TaskState:
+    """A task at `moment`: confirmed missed; acknowledged in time; overdue (the deadline
+    passed without an acknowledgement in time); or open.
+    """
+    if missed:
+        return "missed"
+    if acknowledged_at is not None and acknowledged_at <= deadline:
+        return "acknowledged"
+    return "overdue" if deadline < moment else "open"
 
 
 @dataclass(frozen=True)
@@ -73,7 +104,7 @@ class Strike:
     version: int = 0  # the WarningIssued event's place in its membership's sequence
 
     def live_at(self, moment: datetime) -> bool:
-        return self.expires_at is None or self.expires_at > moment
+        return live_at(self.expires_at, moment)
 
 
 @dataclass(frozen=True)
@@ -88,9 +119,8 @@ class Task:
 
     def overdue_at(self, moment: datetime) -> bool:
         """Not acknowledged in time, and the deadline has passed by `moment`."""
-        if self.missed or self.deadline_at >= moment:
-            return False
-        return self.acknowledged_at is None or self.acknowledged_at > self.deadline_at
+        return task_state(self.deadline_at, self.acknowledged_at, self.missed,
+                          moment) == "overdue"
 
 
 @dataclass(frozen=True)
@@ -206,11 +236,8 @@ def replay(
     """
     state: MembershipState | None = None
     for event in in_order(events):
-        if as_of is not None and event.occurred_at > as_of:
-            continue
-        if known_at is not None and event.recorded_at > known_at:
-            continue
-        state = evolve(state, event)
+        if known_by(event.occurred_at, event.recorded_at, as_of, known_at):
+            state = evolve(state, event)
     if state is None:
         return None
     return advance(state, as_of) if as_of is not None else state

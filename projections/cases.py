@@ -18,6 +18,7 @@ from ledger.events import (
     TaskAssigned,
     WarningIssued,
 )
+from ledger.fold import known_by
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 class CasesView(View):
@@ -97,8 +98,7 @@ def flags(ledger: Any, *, group: str | None = None, member: str | None = None,
                   "ORDER BY occurred_utc, case_id", [*params, at, known])
     result = []
     for r in rows:
-        decided = (r["decided_utc"] is not None and r["decided_utc"] <= at
-                   and r["decided_recorded_utc"] <= known)
+        decided = known_by(r["decided_utc"], r["decided_recorded_utc"], at, known)
         current = r["decision"] if decided else "open"
         if state is not None and current != state:
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from ledger.clock import format_time, utc_key
 from ledger.events import ALL_EVENTS, WarningIssued
+from ledger.fold import known_by, live_at
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at", "rule",
@@ -57,19 +58,15 @@ class StrikesView(View):
 VIEW = StrikesView()
 
 
-def _happened(at_utc: str | None, recorded_utc: str | None, as_of: str, known_at: str) -> bool:
-    return at_utc is not None and at_utc <= as_of and (recorded_utc or "") <= known_at
-
-
 def state_of(row: dict[str, Any], as_of: str, known_at: str) -> tuple[str, int]:
     """The strike's state at `as_of`, from what was recorded by `known_at`, and its weight
     (as judged, or as reduced on appeal); only a live or reduced strike counts.
     """
-    reduced = _happened(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at)
+    reduced = known_by(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at)
     weight = int(row["reduced_weight"]) if reduced else int(row["weight"])
-    if _happened(row["overturned_utc"], row["overturned_recorded_utc"], as_of, known_at):
+    if known_by(row["overturned_utc"], row["overturned_recorded_utc"], as_of, known_at):
         return "overturned", weight
-    if row["expires_utc"] is not None and row["expires_utc"] <= as_of:
+    if not live_at(row["expires_utc"], as_of):
         return "expired", weight
     return ("reduced" if reduced else "live"), weight
 

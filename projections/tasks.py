@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.clock import format_time, utc_key
 from ledger.events import ALL_EVENTS, TaskAcknowledged, TaskAssigned, TaskMissed
+from ledger.fold import known_by, task_state
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "deadline_at",
@@ -60,19 +61,10 @@ class TasksView(View):
 VIEW = TasksView()
 
 
-def _known(at_utc: str | None, recorded_utc: str | None, at: str, known: str) -> bool:
-    return at_utc is not None and at_utc <= at and (recorded_utc or "") <= known
-
-
 def _state(row: dict[str, Any], at: str, known: str) -> str:
-    acked = _known(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
-    if _known(row["missed_utc"], row["missed_recorded_utc"], at, known):
-        return "missed"
-    if acked and row["acknowledged_utc"] <= row["deadline_utc"]:
-        return "acknowledged"
-    if row["deadline_utc"] < at:
-        return "overdue"
-    return "open"
+    acked = known_by(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
+    return task_state(row["deadline_utc"], row["acknowledged_utc"] if acked else None,
+                      known_by(row["missed_utc"], row["missed_recorded_utc"], at, known), at)
 
 
 def tasks(ledger: Any, *, as_of: datetime | None = None, known_at: datetime | None = None,
@@ -94,7 +86,7 @@ def tasks(ledger: Any, *, as_of: datetime | None = None, known_at: datetime | No
         state = _state(row, at, known)
         if overdue_only and state != "overdue":
             continue
-        acked = _known(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
+        acked = known_by(row["acknowledged_utc"], row["acknowledged_recorded_utc"], at, known)
         result.append({"task": row["task_id"], "group": row["grp"], "member": row["member"],
                        "summary": row["summary"], "assigned_by": row["assigned_by"],
                        "assigned_at": row["assigned_at"], "deadline_at": row["deadline_at"],

@@ -248,3 +248,22 @@ class TestUnsupportedSchemes:
     def test_a_store_error_is_a_ledger_error_so_the_cli_reports_it(self):
         with pytest.raises(LedgerError):
             parse_store("mysql://ledger@db.example/groups")
+
+
+def test_the_topics_a_store_names_are_the_ledgers_own_classes() -> None:
+    """The store names its mapper, transcoder and recorders by topic (so that parsing a
+    URL loads nothing heavy): each topic must resolve to the class meant.
+    """
+    from eventsourcing.utils import resolve_topic
+
+    from ledger.ids import SQLiteLedgerRecorder
+    from ledger.persistence import OrjsonTranscoder, PydanticMapper
+    from ledger.postgres import PostgresLedgerRecorder
+
+    sqlite_env = parse_store("ledger.db").env
+    postgres_env = parse_store("postgresql://u@h/db").env
+
+    assert resolve_topic(sqlite_env["MAPPER_TOPIC"]) is PydanticMapper
+    assert resolve_topic(sqlite_env["TRANSCODER_TOPIC"]) is OrjsonTranscoder
+    assert resolve_topic(sqlite_env["APPLICATION_RECORDER_TOPIC"]) is SQLiteLedgerRecorder
+    assert resolve_topic(postgres_env["APPLICATION_RECORDER_TOPIC"]) is PostgresLedgerRecorder
