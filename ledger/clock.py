@@ -54,7 +54,7 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=32768)  # a rebuild batch's times, asked for by every view
 def utc_key(moment: datetime) -> str:
     """A fixed-width UTC text that sorts in time order, whatever offset a time was given in."""
     utc = moment - moment.utcoffset()  # type: ignore[operator]

@@ -150,7 +150,9 @@ class MembershipState:
 
     @property
     def live_strikes(self) -> int:
-        return sum(s.weight for s in self.strikes if self.now is None or s.live_at(self.now))
+        now = self.now
+        return sum(s.weight for s in self.strikes
+                   if now is None or s.expires_at is None or s.expires_at > now)
 
     @property
     def reminders_exhausted(self) -> bool:
@@ -159,15 +161,13 @@ class MembershipState:
 
     @property
     def status(self) -> Status | None:
-        if self.presence == "absent":
-            return None
-        if self.presence != "in":
-            return self.presence
-        if self.live_strikes >= self.strike_limit or self.on_sight_due or self.reminders_exhausted:
+        presence = self.presence
+        if presence != "in":
+            return None if presence == "absent" else presence
+        live = self.live_strikes
+        if live >= self.strike_limit or self.on_sight_due or self.reminders_exhausted:
             return "removal_due"
-        if self.live_strikes > 0:
-            return "warned"
-        return "active"
+        return "warned" if live > 0 else "active"
 
     @property
     def is_in_group(self) -> bool:
@@ -213,6 +213,8 @@ def advance(state: MembershipState, moment: datetime) -> MembershipState:
     """
     if state.now is not None and moment <= state.now:
         return state
+    if all(s.expires_at is None for s in state.strikes):
+        return _with(state, now=moment)
     expiries = sorted({s.expires_at for s in state.strikes if s.expires_at is not None
                        and (state.now is None or s.expires_at > state.now)
                        and s.expires_at <= moment})
