@@ -415,9 +415,14 @@ class Ledger(Application[UUID]):
         if self._pending is not None and aggregate_id in self._pending:
             return self._pending[aggregate_id]
         try:
-            return self.repository.get(aggregate_id)
+            found = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        if self._pending is not None:
+            # A batch reads each aggregate once: what it changes is saved at the end, what
+            # it only read adds no event.
+            self._pending[aggregate_id] = found
+        return found
 
     def _occurred_at(self, at: datetime | None) -> datetime:
         current = self.clock()
