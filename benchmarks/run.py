@@ -468,7 +468,7 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\\n")
             b.append(run_child(bare).check("bare script").seconds)
         ma, mb = median(a), median(b)
         rows = len(orjson.loads(first.stdout))
-        return Row(6, "standings", f"`project standings --group G --format json` vs bare sqlite3+json",
+        return Row(6, "standings", "`project standings --group G --format json` vs bare sqlite3+json",
                    f"{ma * 1000:,.0f} ms", f"{mb * 1000:,.0f} ms", ma / mb, "≤ 2", ma / mb <= 2,
                    f"{rows} rows; same answer: {'yes' if same else 'NO'}")
 

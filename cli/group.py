@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, time_option
-from cli.output import emit, format_option
+from cli.output import format_option
 from cli.rulebook import show_rulebook
 from cli.session import Session, pass_session
 

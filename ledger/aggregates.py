@@ -2,8 +2,8 @@
 (one person's life in one group: nickname, flags, strikes, removals).
 
 Ids are derived (uuid5) from the keys people type, so a command reaches its aggregate
-without a lookup. Every command method runs its `check_*` guards first and records its
-events only when they pass.
+without a lookup. Every command method asks the judge (`ledger.judge`) first and records
+its events only when the judge lets them through; `apply_event` only folds.
 """
 
 from __future__ import annotations

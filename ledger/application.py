@@ -1,6 +1,7 @@
-"""The one public write API. Each method checks the actor's role, loads the aggregate, calls
-one command on it and saves; it returns the ids a caller needs. Nothing is saved unless
-every guard passed, so a refused command records nothing.
+"""The one public write API. Each method checks its input, loads the group (once) and the
+membership, has the judge (`ledger.judge`) decide, records through one aggregate command
+and saves; it returns the ids a caller needs. Nothing is saved unless the judge let every
+event through, so a refused command records nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from eventsourcing.utils import Environment
 from ledger import ids, judge
 from ledger.aggregates import Group, Membership, group_id, membership_id
 from ledger.clock import check_not_future, check_offset, now
-from ledger.errors import ConcurrentUpdate, GroupExists, InvalidInput, NotFound, StoreError
+from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
 from ledger.rulebook import load as load_rulebook
 from ledger.store import Store
@@ -116,8 +117,7 @@ class Ledger(Application[UUID]):
         name = _check_text(name, "group name", required=True) or ""
         book, source = load_rulebook(rulebook)
         occurred_at = self._occurred_at(at)
-        if self._find(group_id(group)) is not None:
-            raise GroupExists(f"group {group} is already registered: choose another id")
+        judge.check_unregistered(group, self._find(group_id(group)))
         registered = Group.register(actor=actor, occurred_at=occurred_at, group=group,
                                     name=name, owner=owner, rulebook=book, source=source)
         self.save(registered)

@@ -5,7 +5,7 @@ never refuses anything.
 What is judged, and where to find it:
 
     who may do it        check_owner, check_moderator, check_actor_or_moderator
-    the group's rules    check_registered, check_amendment, check_admission,
+    the group's rules    check_unregistered, check_registered, check_amendment, check_admission,
                          check_exemption, check_review, check_grant, check_revoke
     a membership         check_fits (one rule per event type: in the group, a flag still
                          open, a task not yet acknowledged …) and check_insertable (a late
@@ -31,6 +31,7 @@ from ledger.errors import (
     AdmissionRefused,
     AlreadyMember,
     FlagDecided,
+    GroupExists,
     InvalidInput,
     LedgerError,
     NotAMember,
@@ -90,6 +91,11 @@ def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
 
 
 # The group's rules ---------------------------------------------------------------------
+
+
+def check_unregistered(key: str, existing: Group | None) -> None:
+    if existing is not None:
+        raise GroupExists(f"group {key} is already registered: choose another id")
 
 
 def check_registered(group: Group, moment: datetime) -> None:
