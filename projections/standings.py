@@ -15,6 +15,7 @@ due when its date has passed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -57,9 +58,14 @@ class StandingsView(View):
             state = self._refold(key, event.originator_version - 1)
         if state is not None and state.now is not None and event.occurred_at < state.now:
             # Recorded late, before facts already folded: fold this membership again.
-            self.states[key] = self._refold(key, event.originator_version)
+            state = self._refold(key, event.originator_version)
         else:
-            self.states[key] = evolve(state, event)
+            state = evolve(state, event)
+        if state is not None and (state.flags or state.tasks):
+            # A row shows no flag or task, and neither changes a status: what the view
+            # holds per member stays small however long the member's history grows.
+            state = replace(state, flags={}, tasks={})
+        self.states[key] = state  # type: ignore[assignment]
         self.touched.add(key)
 
     def _refold(self, key: UUID, version: int) -> MembershipState | None:
