@@ -270,12 +270,16 @@ def removal_after_strike(after: MembershipState, rules: RuleVersion,
 
 def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEvent) -> None:
     """Raise unless `candidate` fits the timeline where it happened, and every fact
-    recorded after it still holds with it in place.
+    recorded after it that held without it still holds with it in place. (A stored fact
+    that today's rules would not accept on its own is history, not the candidate's fault.)
     """
+    later = [e for e in events
+             if (e.occurred_at, e.originator_version) >= (candidate.occurred_at, 0)]
+    held = _holding(events, later) if later else set()
     state = MembershipState(candidate.group, candidate.member)
     seen_candidate = False
     for event in in_order([*events, candidate]):
-        if seen_candidate or event is candidate:
+        if event is candidate or (seen_candidate and id(event) in held):
             try:
                 check_fits(advance(state, event.occurred_at), event)
             except LedgerError as error:
@@ -288,6 +292,23 @@ def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEve
                     "give a later --at, or check the date") from None
         seen_candidate = seen_candidate or event is candidate
         state = evolve(state, event)
+
+
+def _holding(events: Sequence[MembershipEvent], later: Sequence[MembershipEvent]) -> set[int]:
+    """Which of the `later` events fit the timeline as it stands (by identity)."""
+    wanted = {id(e) for e in later}
+    holding = set()
+    state = None
+    for event in in_order(events):
+        if id(event) in wanted:
+            try:
+                check_fits(advance(state or MembershipState(event.group, event.member),
+                                   event.occurred_at), event)
+                holding.add(id(event))
+            except LedgerError:
+                pass
+        state = evolve(state, event)
+    return holding
 
 
 def check_in_group(state: MembershipState, at: datetime) -> None:

@@ -19,7 +19,7 @@ from ledger import judge
 from ledger.aggregates import group_id, membership_id
 from ledger.application import Ledger
 from ledger.errors import NotAMember, StoreError
-from ledger.events import MEMBERSHIP_EVENTS, MemberRenamed, MembershipEvent, WarningIssued
+from ledger.events import MEMBERSHIP_EVENTS, FlagConfirmed, MemberRenamed, MembershipEvent, WarningIssued
 from ledger.fold import MembershipState, evolve, replay
 from ledger.rulebook import Category, load
 from ledger.rules import read, stored
@@ -126,6 +126,21 @@ class TestHistoryLegalWhenRecorded:
                     at=T + timedelta(hours=4))
 
         assert ledger.standing(GROUP, MEMBER).status == "removal_due"
+
+
+    def test_a_late_fact_is_not_blamed_for_a_stored_fact_that_never_fitted(
+            self, ledger_with_a_strange_history: Ledger) -> None:
+        ledger = ledger_with_a_strange_history
+        key = membership_id(GROUP, MEMBER)
+        _append(ledger, FlagConfirmed(
+            originator_id=key, originator_version=4, timestamp=NOW, actor="o",
+            occurred_at=T + timedelta(hours=5), group=GROUP, member=MEMBER, flag_id="f" * 32))
+
+        ledger.rename(actor="o", group=GROUP, member=MEMBER, nickname="g9#1001@李晓明",
+                      at=T + timedelta(hours=2, minutes=30))
+
+        assert [type(e).__name__ for e in ledger.history(GROUP, MEMBER)][-3:] == [
+            "MemberRenamed", "WarningIssued", "FlagConfirmed"]
 
 
 class TestRulesStoredAsData:
