@@ -165,6 +165,21 @@ class TestRulesStoredAsData:
         assert book.categories["flooding"] == Category.model_validate(
             {k: v for k, v in data["categories"]["flooding"].items() if k != "severity"})
 
+    def test_older_schemas_are_upcast_step_by_step_before_reading(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """As a later release would: schema 2 renames a key, and schema 1 data is upcast."""
+        from ledger import rules
+
+        old = stored(load("builtin:estate")[0])
+        old["heading"] = old.pop("title")
+        monkeypatch.setattr(rules, "RULEBOOK_SCHEMA", 2)
+        monkeypatch.setitem(rules.UPCASTS, 1, lambda data: {
+            **{k: v for k, v in data.items() if k != "heading"}, "title": data["heading"]})
+
+        book = read(old, 1)
+
+        assert book.title == load("builtin:estate")[0].title
+
     def test_rules_from_a_newer_schema_say_so_instead_of_guessing(self) -> None:
         with pytest.raises(StoreError, match="newer release"):
             read(stored(load("builtin:estate")[0]), 99)
