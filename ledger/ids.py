@@ -122,13 +122,19 @@ _INDEXED = "case_ids_indexed"
 def backfill(transaction: Any, *, events_table: str, meta_table: str, index_table: str,
              placeholder: str = "?") -> None:
     """Index the events stored before the index existed, once: a marker in the ledger's
-    meta table says it is done. Concurrent openers insert the same rows, harmlessly.
+    meta table says it is done. The marker is written first, so the transaction takes
+    the write lock before it reads anything: a concurrent opener waits for it, then
+    finds the marker and does nothing.
     """
     with transaction(commit=False) as cursor:
         cursor.execute(f"SELECT value FROM {meta_table} WHERE key = {placeholder}", (_INDEXED,))
         if cursor.fetchone() is not None:
             return
     with transaction(commit=True) as cursor:
+        cursor.execute(f"INSERT INTO {meta_table} (key, value) VALUES ({placeholder}, "
+                       f"{placeholder}) ON CONFLICT (key) DO NOTHING", (_INDEXED, "1"))
+        if getattr(cursor, "sqlite_cursor", cursor).rowcount != 1:
+            return  # another opener indexed them first
         marks = ", ".join(placeholder for _ in _TOPICS)
         cursor.execute(f"SELECT topic, state FROM {events_table} WHERE topic IN ({marks})",
                        tuple(_TOPICS))
@@ -139,5 +145,3 @@ def backfill(transaction: Any, *, events_table: str, meta_table: str, index_tabl
             cursor.executemany(
                 f"INSERT INTO {index_table} (case_id, kind, grp, member) VALUES "
                 f"({', '.join([placeholder] * 4)}) ON CONFLICT (case_id) DO NOTHING", rows)
-        cursor.execute(f"INSERT INTO {meta_table} (key, value) VALUES ({placeholder}, "
-                       f"{placeholder}) ON CONFLICT (key) DO NOTHING", (_INDEXED, "1"))

@@ -20,6 +20,7 @@ rebuilt from position 0.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 from abc import ABC
 from collections.abc import Callable, Iterator, Sequence
@@ -107,23 +108,24 @@ class Cursor:
 
 
 class Rows:
-    """What one batch writes: rows by statement, executed in the order the statements
-    were first used (a view's inserts before the updates that refer to them).
+    """What one batch writes, in the order the handlers asked for it: consecutive rows of
+    one statement go to the database together, and a statement never runs ahead of one
+    asked for before it (a flag's decision after the flag's insert).
     """
 
     def __init__(self, db: Db) -> None:
         self.db = db
-        self.by_statement: dict[str, list[tuple[Any, ...]]] = {}
+        self.runs: list[tuple[str, list[tuple[Any, ...]]]] = []
 
     def add(self, statement: str, row: tuple[Any, ...]) -> None:
-        rows = self.by_statement.get(statement)
-        if rows is None:
-            rows = self.by_statement[statement] = []
-        rows.append(row)
+        if self.runs and self.runs[-1][0] == statement:
+            self.runs[-1][1].append(row)
+        else:
+            self.runs.append((statement, [row]))
 
     def write(self, cursor: Cursor) -> None:
         tables = _Tables(self.db)
-        for statement, rows in self.by_statement.items():
+        for statement, rows in self.runs:
             cursor.executemany(statement.format_map(tables), rows)
 
 
@@ -228,13 +230,19 @@ class _Overtaken(Exception):
     """Another process advanced the view first: read the positions again."""
 
 
+_CONTENTION_STATES = {"40001", "40P01", "55P03"}  # serialisation, deadlock, lock timeout
+
+
 def _is_contention(error: OperationalError) -> bool:
     """A lock or serialisation failure, which a retry cures; anything else is a bug or a
     broken store and is reported as it is.
     """
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) in _CONTENTION_STATES:
+        return True
     text = str(error).lower()
     return any(word in text for word in ("locked", "busy", "could not serialize",
-                                         "deadlock", "concurrent update",
+                                         "deadlock", "concurrent update", "lock timeout",
                                          "could not obtain lock"))
 
 
@@ -243,15 +251,23 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
     """Bring the views up to the end of the log, reading it once for all of them;
     returns the number of events read.
     """
-    views = [view] if isinstance(view, View) else list(view)
+    # Each run folds into views of its own: what one run holds in memory is never another
+    # run's (two ledgers in one process, a retry).
+    views = [copy.copy(v) for v in ([view] if isinstance(view, View) else view)]
     db = db or Db(ledger)
     for each in views:
         ensure(db, each)
     processed = 0
     attempts = 0
     started: set[str] = set()
+    committed: dict[str, int] = {}  # where this run left each view it moved on
     while True:
         positions = {each.name: position(db, each) for each in views}
+        for name, at in positions.items():
+            if name in started and committed.get(name) != at:
+                # Another process moved this view on between two of our batches: what
+                # this run folded in memory misses its events, so begin again from here.
+                started.discard(name)
         start = min(positions.values())
         notifications = read_log(db, start, batch_size)
         if not notifications:
@@ -260,9 +276,11 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
             if each.name not in started:
                 each.begin(db, positions[each.name])
                 started.add(each.name)
+                committed[each.name] = positions[each.name]
         last = notifications[-1][0]
         decode = ledger.mapper.event_from  # type: ignore[attr-defined]
         events = [decode(topic, state) for _, topic, state in notifications]
+        moved = []
         try:
             with db.transaction() as cursor:
                 for each in views:
@@ -270,14 +288,16 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
                               if n[0] > positions[each.name]]
                     if not behind:
                         continue
-                    moved = cursor.execute(
+                    updated = cursor.execute(
                         f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? "
                         "AND position=?", (last, db.tracked(each), positions[each.name]))
-                    if moved != 1:
+                    if updated != 1:
                         raise _Overtaken
                     rows = Rows(db)
                     each.process(rows, behind)
                     rows.write(cursor)
+                    moved.append(each.name)
+            committed.update({name: last for name in moved})
         except (_Overtaken, OperationalError) as error:
             if isinstance(error, OperationalError) and not _is_contention(error):
                 raise

@@ -50,7 +50,9 @@ def standings(store: Store, *, moment: datetime, group: str | None = None,
     if store.kind != "sqlite" or store.path is None or not store.path.exists():
         return None
     try:
-        connection = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=5)
+        # as_uri() quotes what a URI would read as syntax (#, ?, %) in the file's name.
+        connection = sqlite3.connect(f"{store.path.absolute().as_uri()}?mode=ro", uri=True,
+                                     timeout=5)
     except sqlite3.Error:
         return None
     try:

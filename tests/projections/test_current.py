@@ -9,6 +9,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from ledger.application import Ledger
 from ledger.store import parse_store
 from projections import current, standings
@@ -69,6 +71,28 @@ class TestFromACurrentView:
         assert current.standings(ledger.store, moment=later) is None
         assert standings.query(ledger, at=later)[0]["status"] == "active"
         ledger.close()
+
+    @pytest.mark.parametrize(("name", "misread_as"), [
+        ("a#b.db", "a"), ("q?.db", "q"), ("100%41.db", "100A.db")])
+    def test_reads_the_file_named_even_with_uri_characters_in_its_name(
+            self, tmp_path: Path, name: str, misread_as: str) -> None:
+        decoy = Ledger(parse_store(str(tmp_path / misread_as)))
+        decoy.register_group(actor="o", group="decoy", name="诱饵", owner="o",
+                             at=NOW - timedelta(days=50))
+        decoy.admit(actor="o", group="decoy", member="wx_x", nickname="x",
+                    at=NOW - timedelta(days=49))
+        standings.query(decoy)
+        ledger = Ledger(parse_store(str(tmp_path / name)), clock=Clock())
+        told(ledger)
+        ordinary = standings.query(ledger)
+        before = sorted(p.name for p in tmp_path.iterdir())
+
+        fast = current.standings(ledger.store, moment=ledger.clock())
+
+        assert fast == ordinary and {r["group"] for r in fast} == {"g9"}
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+        ledger.close()
+        decoy.close()
 
     def test_declines_for_a_missing_file_and_creates_none(self, tmp_path: Path) -> None:
         store = parse_store(str(tmp_path / "missing.db"))
