@@ -143,6 +143,34 @@ class TestHistoryLegalWhenRecorded:
             "MemberRenamed", "WarningIssued", "FlagConfirmed"]
 
 
+class TestTheExemptionInForce:
+    """R3 第七条: 总裁、副总裁、各分管副总直接使用姓名. A fact is judged by the exemption the
+    member held when it happened: a rename dated into an earlier membership, when they
+    were admitted as an executive, follows the plain-name exemption, even though the
+    latest admission granted none (release 0.1.0 took the latest admission's).
+    """
+
+    def test_a_back_dated_rename_is_judged_by_the_exemption_held_then(
+            self, sqlite_ledger: Ledger) -> None:
+        ledger = sqlite_ledger
+        ledger.register_group(actor="o", group="hq", name="集团工作群", owner="o",
+                              rulebook="builtin:corporate", at=T)
+        ledger.admit(actor="o", group="hq", member="wx_ceo", nickname="王建国",
+                     exemption="executive", verified_by="o", at=T + timedelta(hours=1))
+        ledger.leave(actor="o", group="hq", member="wx_ceo", at=T + timedelta(days=2))
+        ledger.admit(actor="o", group="hq", member="wx_ceo", nickname="总裁办-王建国",
+                     verified_by="o", at=T + timedelta(days=3))
+
+        ledger.rename(actor="o", group="hq", member="wx_ceo", nickname="王建",
+                      at=T + timedelta(days=1))
+        ledger.rename(actor="o", group="hq", member="wx_ceo", nickname="王建",
+                      at=T + timedelta(days=4))
+
+        renames = [e for e in ledger.history("hq", "wx_ceo") if isinstance(e, MemberRenamed)]
+        assert [(e.occurred_at, e.nickname_ok) for e in renames] == [
+            (T + timedelta(days=1), True), (T + timedelta(days=4), False)]
+
+
 class TestRulesStoredAsData:
     def test_a_group_event_stores_the_rulebook_as_plain_data_with_its_schema(
             self, sqlite_ledger: Ledger) -> None:
