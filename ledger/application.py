@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -55,6 +56,9 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
     return value
 
 
+OPEN_ATTEMPTS = 5
+
+
 class Ledger(Application[UUID]):
     name = "ledger"
 
@@ -63,12 +67,20 @@ class Ledger(Application[UUID]):
         self.clock = clock
         self._pending: dict[UUID, Any] | None = None  # the aggregates of a batch
         store.prepare()
-        try:
-            super().__init__()
-        except (PersistenceError, sqlite3.Error) as error:
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
-                             "ledger? Check --store") from None
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                super().__init__()
+                break
+            except (PersistenceError, sqlite3.Error) as error:
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                if "locked" in first and attempt + 1 < OPEN_ATTEMPTS:
+                    # SQLite refuses at once, without waiting, a schema change (the tables
+                    # a first open creates) whose read went stale under another opener's
+                    # commit; the next attempt finds the tables made.
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
+                                 "ledger? Check --store") from None
         ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
                      events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
                      meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
