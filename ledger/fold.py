@@ -75,7 +75,7 @@ def task_state(deadline: Any, acknowledged_at: Any, missed: bool, moment: Any) -
     return "overdue" if deadline < moment else "open"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     flag_id: str
     category: str
@@ -92,7 +92,7 @@ class Flag:
         return self.message_at or self.raised_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Strike:
     sanction_id: str
     category: str
@@ -107,7 +107,7 @@ class Strike:
         return live_at(self.expires_at, moment)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     task_id: str
     summary: str
@@ -200,6 +200,22 @@ def _with(state: MembershipState, **changes: object) -> MembershipState:
     new = object.__new__(MembershipState)
     new.__dict__.update(state.__dict__, **changes)
     return new
+
+
+_FIELDS = tuple(MembershipState.__dataclass_fields__)
+
+
+def compact(state: MembershipState) -> tuple[Any, ...]:
+    """The state as a plain tuple, for holding many in memory (a view's rebuild keeps one
+    per membership): a quarter of the object's size. `expand` gives it back.
+    """
+    return tuple(state.__dict__[name] for name in _FIELDS)
+
+
+def expand(values: tuple[Any, ...]) -> MembershipState:
+    state = object.__new__(MembershipState)
+    state.__dict__.update(zip(_FIELDS, values))
+    return state
 
 
 def in_order(events: Iterable[MembershipEvent]) -> list[MembershipEvent]:

@@ -23,7 +23,7 @@ from uuid import UUID
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
-from ledger.fold import MembershipState, advance, evolve, replay
+from ledger.fold import MembershipState, advance, compact, evolve, expand, replay
 from ledger.fold import explain as explain_state
 from projections import current
 from projections.base import Db, Rows, View, filters, handles, select
@@ -47,13 +47,14 @@ class StandingsView(View):
     def begin(self, db: Db, start: int) -> None:
         self.db = db
         self.from_start = start == 0
-        self.states: dict[UUID, MembershipState] = {}
+        self.states: dict[UUID, tuple[Any, ...]] = {}  # compact, one per membership
         self.touched: set[UUID] = set()
 
     @handles(*MEMBERSHIP_EVENTS)
     def membership_event(self, rows: Rows, event: MembershipEvent) -> None:
         key = event.originator_id
-        state = self.states.get(key)
+        held = self.states.get(key)
+        state = expand(held) if held is not None else None
         if state is None and not (self.from_start and event.originator_version == 1):
             state = self._refold(key, event.originator_version - 1)
         if state is not None and state.now is not None and event.occurred_at < state.now:
@@ -61,11 +62,13 @@ class StandingsView(View):
             state = self._refold(key, event.originator_version)
         else:
             state = evolve(state, event)
-        if state is not None and (state.flags or state.tasks):
+        if state is None:
+            return
+        if state.flags or state.tasks:
             # A row shows no flag or task, and neither changes a status: what the view
             # holds per member stays small however long the member's history grows.
             state = replace(state, flags={}, tasks={})
-        self.states[key] = state  # type: ignore[assignment]
+        self.states[key] = compact(state)
         self.touched.add(key)
 
     def _refold(self, key: UUID, version: int) -> MembershipState | None:
@@ -83,7 +86,7 @@ class StandingsView(View):
                 "since=excluded.since, nickname_ok=excluded.nickname_ok, "
                 "reminders=excluded.reminders, review_due_utc=excluded.review_due_utc, "
                 "next_change_utc=excluded.next_change_utc",
-                _stored(self.states[key]))
+                _stored(expand(self.states[key])))
         self.touched = set()
 
 
