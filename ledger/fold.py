@@ -202,20 +202,47 @@ def _with(state: MembershipState, **changes: object) -> MembershipState:
     return new
 
 
-_FIELDS = tuple(MembershipState.__dataclass_fields__)
-
-
-def compact(state: MembershipState) -> tuple[Any, ...]:
-    """The state as a plain tuple, for holding many in memory (a view's rebuild keeps one
-    per membership): a quarter of the object's size. `expand` gives it back.
+def standing_only(state: MembershipState) -> MembershipState:
+    """The state without its flags and tasks: what a standing shows, and all that its
+    status depends on.
     """
-    return tuple(state.__dict__[name] for name in _FIELDS)
+    return _with(state, flags={}, tasks={}) if state.flags or state.tasks else state
 
 
-def expand(values: tuple[Any, ...]) -> MembershipState:
-    state = object.__new__(MembershipState)
-    state.__dict__.update(zip(_FIELDS, values))
-    return state
+def to_data(state: MembershipState) -> list[Any]:
+    """The state as JSON-able data (group and member aside, and without flags and
+    tasks, which no standing shows), for a view to keep beside its row. `from_data`
+    gives the state back, times with the offsets they had.
+    """
+    return [state.now, state.presence, state.nickname, state.nickname_ok, state.reminders,
+            state.reminders_before_removal,
+            [[s.sanction_id, s.category, s.weight, s.occurred_at, s.expires_at, s.flag_id,
+              s.task_id, s.version] for s in state.strikes],
+            state.strike_limit, state.on_sight_due, state.reviewed_at, state.review_period_days,
+            state.since, state.exemption, state.since_version, list(state.reminder_versions),
+            state.on_sight_version]
+
+
+def from_data(group: str, member: str, data: list[Any]) -> MembershipState:
+    (now, presence, nickname, nickname_ok, reminders, reminders_before_removal, strikes,
+     strike_limit, on_sight_due, reviewed_at, review_period_days, since, exemption,
+     since_version, reminder_versions, on_sight_version) = data
+    return MembershipState(
+        group, member, now=_moment(now), presence=presence, nickname=nickname,
+        nickname_ok=nickname_ok, reminders=reminders,
+        reminders_before_removal=reminders_before_removal,
+        strikes=tuple(Strike(sid, category, weight, _moment(occurred), _moment(expires),
+                             flag_id, task_id, version)  # type: ignore[arg-type]
+                      for sid, category, weight, occurred, expires, flag_id, task_id, version
+                      in strikes),
+        strike_limit=strike_limit, on_sight_due=on_sight_due, reviewed_at=_moment(reviewed_at),
+        review_period_days=review_period_days, since=_moment(since), exemption=exemption,
+        since_version=since_version, reminder_versions=tuple(reminder_versions),
+        on_sight_version=on_sight_version)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def in_order(events: Iterable[MembershipEvent]) -> list[MembershipEvent]:

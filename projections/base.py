@@ -5,10 +5,9 @@ A view has one handler per event type (`@handles(EventType)`) and declares the e
 types it ignores (`ignores`); an event type that is neither is a bug the tests catch.
 Handlers fold what they are handed into rows of the batch (`Rows`); the batch's rows and
 the view's new position commit together or not at all. A view never goes back to the
-store for a batch; the standings view keeps each membership's folded state in memory
-(growing with members, not events) and reads one membership's own events only when it
-meets that membership for the first time in a run after position 0, or a fact recorded
-later than facts that happened after it.
+store for a batch: the standings view keeps each membership's folded state beside its
+row (and the most recent in memory), and reads one membership's own events only for a
+fact recorded later than facts that happened after it.
 
 `catch_up` reads notifications after the positions of the views it is given, decodes
 each event once and hands it to every view still behind it. Ids in the notification log
@@ -37,7 +36,6 @@ from ledger.events import ALL_EVENTS, LedgerEvent
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000
 REBUILD_BATCH_SIZE = 5000  # from position 0 there is no one to keep waiting: fewer commits
-SQLITE_CACHE_KIB = 32768  # views insert rows keyed at random: keep more of the tree in memory
 
 
 class Db:
@@ -65,11 +63,7 @@ class Db:
     @contextlib.contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as cursor:
-            if self.kind == "sqlite":
-                raw = cursor.sqlite_cursor
-                raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            else:
-                raw = cursor
+            raw = cursor.sqlite_cursor if self.kind == "sqlite" else cursor
             yield Cursor(raw, self.kind)
 
     def table_exists(self, cursor: Cursor, name: str) -> bool:
@@ -108,24 +102,28 @@ class Cursor:
 
 
 class Rows:
-    """What one batch writes, in the order the handlers asked for it: consecutive rows of
-    one statement go to the database together, and a statement never runs ahead of one
-    asked for before it (a flag's decision after the flag's insert).
+    """What one batch writes. Inserts go first, each statement's rows together in the
+    order they were asked for; then updates, in the order asked (consecutive rows of one
+    statement together). An update only ever changes a row an insert made, in this batch
+    or an earlier one: a flag's decision lands on the flag raised in the same batch.
     """
 
     def __init__(self, db: Db) -> None:
         self.db = db
-        self.runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self.inserts: dict[str, list[tuple[Any, ...]]] = {}
+        self.updates: list[tuple[str, list[tuple[Any, ...]]]] = []
 
     def add(self, statement: str, row: tuple[Any, ...]) -> None:
-        if self.runs and self.runs[-1][0] == statement:
-            self.runs[-1][1].append(row)
+        if statement.startswith("INSERT"):
+            self.inserts.setdefault(statement, []).append(row)
+        elif self.updates and self.updates[-1][0] == statement:
+            self.updates[-1][1].append(row)
         else:
-            self.runs.append((statement, [row]))
+            self.updates.append((statement, [row]))
 
     def write(self, cursor: Cursor) -> None:
         tables = _Tables(self.db)
-        for statement, rows in self.runs:
+        for statement, rows in [*self.inserts.items(), *self.updates]:
             cursor.executemany(statement.format_map(tables), rows)
 
 

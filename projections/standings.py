@@ -1,34 +1,47 @@
 """Standings: one row per (group, member) with the member's status and live strikes now.
 
 A row is the fold of that membership's events in the order they happened (`ledger.fold`,
-the one fold every read path uses), so a fact recorded late lands where it belongs. The
-view keeps each membership's folded state in memory while it catches up and folds each
-event it is handed into it; it reads a membership's own events from the store only when
-it first meets that membership in a run that did not start at position 0, or when a fact
-was recorded after facts that happened later (the fold then starts again for that one
-membership). What is stored depends on the events alone: the state as of the
-membership's last fact, with the moment it next changes by itself (a strike expiring)
-and when its review falls due. A query asks about a moment (now, by default): rows that
-changed by themselves since are folded again from that membership's events; a review is
-due when its date has passed.
+the one fold every read path uses), so a fact recorded late lands where it belongs. Each
+row keeps the folded state it was made from; the view folds each event it is handed into
+that state, holding the most recently folded states in memory (at most `HELD`) and
+reading the others back from their rows. It reads a membership's own events from the
+store only for a fact recorded after facts that happened later (the fold then starts
+again for that one membership). What is stored depends on the events alone: the state as
+of the membership's last fact, with the moment it next changes by itself (a strike
+expiring) and when its review falls due. A query asks about a moment (now, by default):
+rows that changed by themselves since are folded again from that membership's events; a
+review is due when its date has passed.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
 from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
-from ledger.fold import MembershipState, advance, compact, evolve, expand, replay
+from ledger.fold import (
+    MembershipState,
+    advance,
+    evolve,
+    from_data,
+    replay,
+    standing_only,
+    to_data,
+)
 from ledger.fold import explain as explain_state
 from projections import current
 from projections.base import Db, Rows, View, filters, handles, select
 
 FIELDS = current.STANDINGS_FIELDS
+
+
+HELD = 40_000  # memberships whose state a catch-up keeps in memory; the rest wait in rows
 
 
 class StandingsView(View):
@@ -39,7 +52,10 @@ class StandingsView(View):
             "grp TEXT NOT NULL, member TEXT NOT NULL, nickname TEXT NOT NULL, "
             "status TEXT NOT NULL, strikes INTEGER NOT NULL, since TEXT NOT NULL, "
             "nickname_ok INTEGER, reminders INTEGER NOT NULL, review_due_utc TEXT, "
-            "next_change_utc TEXT, PRIMARY KEY (grp, member)"
+            "next_change_utc TEXT, "
+            # The folded state the row was made from (ledger.fold.to_data): the view goes
+            # on folding from it, never from the store, and holds only some in memory.
+            "state TEXT NOT NULL, PRIMARY KEY (grp, member)"
         )
     }
     ignores = GROUP_EVENTS
@@ -47,16 +63,15 @@ class StandingsView(View):
     def begin(self, db: Db, start: int) -> None:
         self.db = db
         self.from_start = start == 0
-        self.states: dict[UUID, tuple[Any, ...]] = {}  # compact, one per membership
+        self.states: dict[UUID, MembershipState] = {}  # the most recently folded first out
         self.touched: set[UUID] = set()
 
     @handles(*MEMBERSHIP_EVENTS)
     def membership_event(self, rows: Rows, event: MembershipEvent) -> None:
         key = event.originator_id
-        held = self.states.get(key)
-        state = expand(held) if held is not None else None
+        state = self.states.pop(key, None)
         if state is None and not (self.from_start and event.originator_version == 1):
-            state = self._refold(key, event.originator_version - 1)
+            state = self._kept(event) or self._refold(key, event.originator_version - 1)
         if state is not None and state.now is not None and event.occurred_at < state.now:
             # Recorded late, before facts already folded: fold this membership again.
             state = self._refold(key, event.originator_version)
@@ -64,12 +79,19 @@ class StandingsView(View):
             state = evolve(state, event)
         if state is None:
             return
-        if state.flags or state.tasks:
-            # A row shows no flag or task, and neither changes a status: what the view
-            # holds per member stays small however long the member's history grows.
-            state = replace(state, flags={}, tasks={})
-        self.states[key] = compact(state)
+        # A row shows no flag or task, and neither changes a status: what the view holds
+        # per member stays small however long the member's history grows.
+        self.states[key] = standing_only(state)
         self.touched.add(key)
+
+    def _kept(self, event: MembershipEvent) -> MembershipState | None:
+        """The state this view stored with the membership's row, if it has one."""
+        with self.db.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT state FROM {self.db.table('view_standings')} "
+                           "WHERE grp = ? AND member = ?", (event.group, event.member))
+            row = cursor.fetchone()
+        return None if row is None else from_data(event.group, event.member,
+                                                  orjson.loads(row["state"]))
 
     def _refold(self, key: UUID, version: int) -> MembershipState | None:
         if version < 1:
@@ -80,14 +102,19 @@ class StandingsView(View):
         for key in self.touched:
             rows.add(
                 "INSERT INTO {view_standings} (grp, member, nickname, status, strikes, since, "
-                "nickname_ok, reminders, review_due_utc, next_change_utc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp, member) DO UPDATE SET "
-                "nickname=excluded.nickname, status=excluded.status, strikes=excluded.strikes, "
-                "since=excluded.since, nickname_ok=excluded.nickname_ok, "
-                "reminders=excluded.reminders, review_due_utc=excluded.review_due_utc, "
-                "next_change_utc=excluded.next_change_utc",
-                _stored(expand(self.states[key])))
+                "nickname_ok, reminders, review_due_utc, next_change_utc, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp, member) DO UPDATE "
+                "SET nickname=excluded.nickname, status=excluded.status, "
+                "strikes=excluded.strikes, since=excluded.since, "
+                "nickname_ok=excluded.nickname_ok, reminders=excluded.reminders, "
+                "review_due_utc=excluded.review_due_utc, "
+                "next_change_utc=excluded.next_change_utc, state=excluded.state",
+                (*_stored(self.states[key]),
+                 orjson.dumps(to_data(self.states[key])).decode()))
         self.touched = set()
+        # Written now: the oldest may leave memory, and come back from their rows.
+        for key in list(itertools.islice(self.states, max(0, len(self.states) - HELD))):
+            del self.states[key]
 
 
 def _stored(state: MembershipState) -> tuple[Any, ...]:

@@ -138,3 +138,32 @@ class TestWhatIsRetried:
 
     def test_a_missing_column_is_a_bug_and_is_not(self) -> None:
         assert not _is_contention(OperationalError("no such column: nickname_ok"))
+
+
+class TestHeldInMemory:
+    def test_states_that_leave_memory_come_back_from_their_rows_unchanged(
+            self, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+        company(ledger)
+        for hours, member in ((1, "wx_zs"), (2, "wx_ls"), (3, "wx_zs"), (4, "wx_ls"),
+                              (5, "wx_zs")):
+            ledger.warn(actor="boss", group="sales", member=member, category="ads",
+                        at=T + timedelta(hours=hours))
+        ledger.rename(actor="boss", group="sales", member="wx_ls", nickname="销售二部-李四",
+                      at=T + timedelta(hours=6))
+        ledger.warn(actor="boss", group="sales", member="wx_ls", category="ads",
+                    at=T + timedelta(hours=2, minutes=30))  # recorded late
+        held_all = standings.query(ledger)
+
+        monkeypatch.setattr(standings, "HELD", 0)
+        rebuilt = rebuild_standings_in_batches_of_one(ledger)
+
+        assert rebuilt == held_all
+        assert {r["member"]: r["strikes"] for r in rebuilt} == {"wx_zs": 3, "wx_ls": 3}
+        assert replay_all(ledger, [standings.VIEW])[0].ok
+
+
+def rebuild_standings_in_batches_of_one(ledger: Ledger) -> list[dict[str, object]]:
+    from projections.base import rebuild
+
+    rebuild(ledger, standings.VIEW, batch_size=1)
+    return standings.query(ledger)
