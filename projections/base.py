@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import re
 from abc import ABC
 from collections.abc import Callable, Iterator, Sequence
@@ -252,7 +253,19 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
     # Each run folds into views of its own: what one run holds in memory is never another
     # run's (two ledgers in one process, a retry).
     views = [copy.copy(v) for v in ([view] if isinstance(view, View) else view)]
-    db = db or Db(ledger)
+    # A long catch-up allocates many short-lived events beside many long-lived states,
+    # and few cycles: the collector's frequent passes cost more than they find.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        return _catch_up(ledger, views, batch_size=batch_size, progress=progress,
+                         db=db or Db(ledger))
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
+              progress: Callable[[int], None] | None, db: Db) -> int:
     for each in views:
         ensure(db, each)
     processed = 0
