@@ -24,10 +24,10 @@ from ledger.aggregates import Group, Membership, group_id, membership_id
 from ledger.clock import check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
-from ledger.rulebook import load as load_rulebook
-from ledger.store import Store
 from ledger.fold import MembershipState, in_order
+from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
+from ledger.store import Store
 
 
 def _is_control(ch: str) -> bool:
