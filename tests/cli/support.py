@@ -5,8 +5,10 @@ stored events, and the walk-through every store must tell the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import click
 from click.testing import CliRunner, Result
 
 from cli.main import cli
@@ -192,3 +194,15 @@ WALK_STANDINGS_PRINTED = {
         "             0          no\n"
     ),
 }
+
+
+def walk(command: click.Command,
+         path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every command below `command` with its path, itself included, depth first."""
+    yield path, command
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            subcommand = command.get_command(ctx, name)
+            assert subcommand is not None, (*path, name)
+            yield from walk(subcommand, (*path, name))

@@ -14,22 +14,16 @@ import click
 import pytest
 
 from cli.main import cli
-from tests.cli.support import runner
+from tests.cli.support import runner, walk
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def command_paths(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+def command_paths(command: click.Command) -> Iterator[tuple[str, ...]]:
     """The path of every command below `command`, itself included, depth first; asked of
     each group as click asks it, so the commands a lazy group has not loaded yet count.
     """
-    yield path
-    if isinstance(command, click.Group):
-        ctx = click.Context(command)
-        for name in command.list_commands(ctx):
-            subcommand = command.get_command(ctx, name)
-            assert subcommand is not None, (*path, name)
-            yield from command_paths(subcommand, (*path, name))
+    return (path for path, _ in walk(command))
 
 
 def without_an_example(root: click.Command) -> list[str]:

@@ -10,7 +10,6 @@ import json
 import pkgutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -21,7 +20,7 @@ from cli.lazy import LazyGroup
 from cli.main import COMMANDS, LedgerGroup
 from cli.main import cli as root
 from ledger.errors import NotFound
-from tests.cli.support import runner
+from tests.cli.support import runner, walk
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,18 +57,6 @@ def python(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, cwd=REPO)
 
 
-def walk(command: click.Command = root,
-         path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    """Every command below `command` with its path, itself included, depth first."""
-    yield path, command
-    if isinstance(command, click.Group):
-        ctx = click.Context(command)
-        for name in command.list_commands(ctx):
-            subcommand = command.get_command(ctx, name)
-            assert subcommand is not None, (*path, name)
-            yield from walk(subcommand, (*path, name))
-
-
 def loaded_by_help(paths: list[tuple[str, ...]]) -> list[str]:
     """The heavy modules a fresh interpreter holds after `ledger PATH --help` for each."""
     done = python(HELP_THEN_LOADED, json.dumps(paths), json.dumps(HEAVY))
@@ -91,13 +78,13 @@ class TestEveryModuleImportsAlone:
 
 class TestHelpLoadsNothingHeavy:
     def test_the_root_and_every_group_answer_help_without_the_application(self) -> None:
-        groups = [path for path, command in walk() if isinstance(command, click.Group)]
+        groups = [path for path, command in walk(root) if isinstance(command, click.Group)]
 
         assert {(), ("member",), ("project",)} <= set(groups)
         assert loaded_by_help(groups) == []
 
     def test_every_other_command_answers_help_without_the_application(self) -> None:
-        commands = [path for path, command in walk() if not isinstance(command, click.Group)
+        commands = [path for path, command in walk(root) if not isinstance(command, click.Group)
                     and path not in NEEDS_THE_CATALOG]
 
         assert {("member", "admit"), ("warn",), ("project", "standings")} <= set(commands)
