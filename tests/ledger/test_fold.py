@@ -171,14 +171,18 @@ class TestTheExemptionInForce:
             (T + timedelta(days=1), True), (T + timedelta(days=4), False)]
 
 
+def _registered_as_stored(ledger: Ledger) -> dict[str, Any]:
+    """Register the group under builtin:estate; its GroupRegistered event as stored."""
+    ledger.register_group(actor="o", group=GROUP, name="群", owner="o",
+                          rulebook="builtin:estate", at=T)
+    (registered,) = ledger.recorder.select_events(group_id(GROUP))
+    return orjson.loads(registered.state)  # type: ignore[no-any-return]
+
+
 class TestRulesStoredAsData:
     def test_a_group_event_stores_the_rulebook_as_plain_data_with_its_schema(
             self, sqlite_ledger: Ledger) -> None:
-        sqlite_ledger.register_group(actor="o", group=GROUP, name="群", owner="o",
-                                     rulebook="builtin:estate", at=T)
-
-        (registered,) = sqlite_ledger.recorder.select_events(group_id(GROUP))
-        data = orjson.loads(registered.state)
+        data = _registered_as_stored(sqlite_ledger)
 
         assert data["rulebook_schema"] == 1
         assert data["rulebook"] == stored(load("builtin:estate")[0])
@@ -214,14 +218,11 @@ class TestRulesStoredAsData:
 
     def test_a_group_whose_stored_rules_no_longer_validate_still_folds(
             self, sqlite_ledger: Ledger) -> None:
-        sqlite_ledger.register_group(actor="o", group=GROUP, name="群", owner="o",
-                                     rulebook="builtin:estate", at=T)
-        (registered,) = sqlite_ledger.recorder.select_events(group_id(GROUP))
-        data = orjson.loads(registered.state)
+        data = _registered_as_stored(sqlite_ledger)
         data["rulebook"]["categories"] = "not a table"
         with sqlite_ledger.factory.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             cursor.execute("UPDATE stored_events SET state = ? WHERE originator_id = ?",
-                           (orjson.dumps(data), registered.originator_id.hex))
+                           (orjson.dumps(data), group_id(GROUP).hex))
         sqlite_ledger.repository.cache = None
 
         group = sqlite_ledger.group(GROUP)
