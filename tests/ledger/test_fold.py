@@ -20,7 +20,8 @@ from ledger.aggregates import group_id, membership_id
 from ledger.application import Ledger
 from ledger.errors import NotAMember, StoreError
 from ledger.events import MEMBERSHIP_EVENTS, FlagConfirmed, MemberRenamed, MembershipEvent, WarningIssued
-from ledger.fold import MembershipState, evolve, replay
+from ledger.clock import format_time
+from ledger.fold import MembershipState, evolve, from_data, replay, standing_only, to_data
 from ledger.rulebook import Category, load
 from ledger.rules import read, stored
 from projections import standings
@@ -54,6 +55,22 @@ class TestTheFoldNeverRefuses:
                                     "temporarily_removed", "removed", "left")
         else:
             assert state is None
+
+    @settings(max_examples=200, deadline=None)
+    @given(events=st.lists(any_membership_event, min_size=1, max_size=12))
+    def test_a_state_kept_as_data_comes_back_the_same(self, events: list[Any]) -> None:
+        """What the standings view stores beside a row (to_data) folds on exactly as
+        the state it came from, times with their offsets.
+        """
+        numbered = [e.model_copy(update={"originator_version": n})
+                    for n, e in enumerate(events, start=1)]
+        state = standing_only(replay(numbered))  # type: ignore[arg-type]
+
+        back = from_data(GROUP, MEMBER, orjson.loads(orjson.dumps(to_data(state))))
+
+        assert back == state
+        assert [format_time(m) for m in (back.now, back.since) if m] == [
+            format_time(m) for m in (state.now, state.since) if m]
 
     def test_a_rename_of_someone_not_in_the_group_is_folded_not_refused(self) -> None:
         rename = MemberRenamed(originator_id=membership_id(GROUP, MEMBER), originator_version=1,
