@@ -295,8 +295,9 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
         try:
             with db.transaction() as cursor:
                 for each in views:
-                    behind = [e for n, e in zip(notifications, events)
-                              if n[0] > positions[each.name]]
+                    at = positions[each.name]
+                    behind = events if at == start else [
+                        e for n, e in zip(notifications, events) if n[0] > at]
                     if not behind:
                         continue
                     updated = cursor.execute(
@@ -340,9 +341,10 @@ def read_log(db: Db, after: int, limit: int) -> list[tuple[int, str, bytes]]:
                      "ORDER BY notification_id LIMIT ?")
     with db.transaction(commit=False) as cursor:
         cursor.execute(statement, (after, limit))
-        rows = [tuple(row.values()) if isinstance(row, dict) else row
-                for row in cursor.raw.fetchall()]
-        return [(row[0], row[1], bytes(row[2])) for row in rows]
+        rows = cursor.raw.fetchall()
+    if db.kind == "sqlite":
+        return rows  # (rowid, topic, state as bytes), indexed as the tuples they are
+    return [(row["notification_id"], row["topic"], bytes(row["state"])) for row in rows]
 
 
 def rebuild(ledger: Ledger, view: View | Sequence[View], *, db: Db | None = None,
