@@ -4,8 +4,6 @@ JSON, JSON lines or CSV for machines; and the phrase a sanction's output ends wi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -93,6 +91,9 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
     if fmt == "jsonl":
         return "\n".join(orjson.dumps(row).decode() for row in rows)
     if fmt == "csv":
+        import csv  # only the csv format needs it: every command's start-up would pay
+        import io
+
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
                                 lineterminator="\n")

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -26,12 +25,19 @@ _COMMON_ENV = {
 }
 
 
-@dataclass(frozen=True)
 class Store:
-    url: str
-    kind: Literal["sqlite", "postgres"]
-    path: Path | None = None
-    postgres: dict[str, str] = field(default_factory=dict)
+    """Where one ledger lives. A plain class rather than a dataclass: every command,
+    `--help` aside, parses its store first, and a dataclass costs milliseconds to define.
+    """
+
+    __slots__ = ("url", "kind", "path", "postgres")
+
+    def __init__(self, url: str, kind: Literal["sqlite", "postgres"], path: Path | None = None,
+                 postgres: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.kind = kind
+        self.path = path
+        self.postgres = postgres or {}
 
     @property
     def env(self) -> dict[str, str]:
