@@ -46,11 +46,9 @@ from ledger.events import (
 )
 from ledger.fold import MembershipState, replay
 from ledger.rulebook import Rulebook
-from ledger.rules import RuleVersion, stored
-from ledger.rules import RULEBOOK_SCHEMA
+from ledger.rules import RULEBOOK_SCHEMA, RuleVersion, stored
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")
-
 
 
 def group_id(group: str) -> UUID:
@@ -214,8 +212,9 @@ class Membership(BaseAggregate[UUID]):
         """Returns the nickname the member had at that time."""
         before = self._state_before(occurred_at)
         ok, described = _nickname_check(rules, nickname, before.exemption)
-        self._record(MemberRenamed, actor, occurred_at, **_judged(rules), old_nickname=before.nickname,
-                     new_nickname=nickname, nickname_ok=ok, nickname_rule=described)
+        self._record(MemberRenamed, actor, occurred_at, **_judged(rules),
+                     old_nickname=before.nickname, new_nickname=nickname, nickname_ok=ok,
+                     nickname_rule=described)
         return before.nickname
 
     def remind(self, *, actor: str, occurred_at: datetime, rules: RuleVersion) -> int:

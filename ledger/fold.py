@@ -151,8 +151,7 @@ class MembershipState:
     @property
     def live_strikes(self) -> int:
         now = self.now
-        return sum(s.weight for s in self.strikes
-                   if now is None or s.expires_at is None or s.expires_at > now)
+        return sum(s.weight for s in self.strikes if now is None or live_at(s.expires_at, now))
 
     @property
     def reminders_exhausted(self) -> bool:
@@ -324,9 +323,9 @@ def _apply(event: MembershipEvent, state: MembershipState) -> MembershipState:
 @_apply.register
 def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
     return _with(state, presence="in", nickname=event.nickname, nickname_ok=event.nickname_ok,
-                   reminders=0, reminder_versions=(), reviewed_at=event.occurred_at,
-                   review_period_days=event.review_period_days, on_sight_due=False,
-                   exemption=event.exemption)
+                 reminders=0, reminder_versions=(), reviewed_at=event.occurred_at,
+                 review_period_days=event.review_period_days, on_sight_due=False,
+                 exemption=event.exemption)
 
 
 @_apply.register
@@ -334,8 +333,8 @@ def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
     # A compliant nickname clears the reminders; a non-compliant one keeps counting them.
     cleared = event.nickname_ok is not False
     return _with(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
-                   reminders=0 if cleared else state.reminders,
-                   reminder_versions=() if cleared else state.reminder_versions)
+                 reminders=0 if cleared else state.reminders,
+                 reminder_versions=() if cleared else state.reminder_versions)
 
 
 @_apply.register
@@ -343,8 +342,8 @@ def _(event: NicknameReminded, state: MembershipState) -> MembershipState:
     # The reminder judged the nickname by the rules then in force (an amendment may have
     # added the pattern after the member joined).
     return _with(state, nickname_ok=False, reminders=state.reminders + 1,
-                   reminders_before_removal=event.reminders_before_removal,
-                   reminder_versions=(*state.reminder_versions, event.originator_version))
+                 reminders_before_removal=event.reminders_before_removal,
+                 reminder_versions=(*state.reminder_versions, event.originator_version))
 
 
 @_apply.register
@@ -378,9 +377,9 @@ def _(event: WarningIssued, state: MembershipState) -> MembershipState:
                     event.expires_at, event.flag_id, event.task_id, event.originator_version)
     due_on_sight = event.on_sight and event.on_sight_action == "removal_due"
     return _with(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
-                   on_sight_due=state.on_sight_due or due_on_sight,
-                   on_sight_version=event.originator_version if due_on_sight
-                   else state.on_sight_version)
+                 on_sight_due=state.on_sight_due or due_on_sight,
+                 on_sight_version=event.originator_version if due_on_sight
+                 else state.on_sight_version)
 
 
 @_apply.register
@@ -404,7 +403,7 @@ def _(event: MemberLeft, state: MembershipState) -> MembershipState:
 @_apply.register
 def _(event: MembershipReviewed, state: MembershipState) -> MembershipState:
     return _with(state, reviewed_at=event.occurred_at,
-                   review_period_days=event.review_period_days)
+                 review_period_days=event.review_period_days)
 
 
 @_apply.register

@@ -273,8 +273,9 @@ def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEve
     recorded after it that held without it still holds with it in place. (A stored fact
     that today's rules would not accept on its own is history, not the candidate's fault.)
     """
-    later = [e for e in events
-             if (e.occurred_at, e.originator_version) >= (candidate.occurred_at, 0)]
+    # The candidate comes after every fact of its own moment (it has the highest version):
+    # only facts that happened strictly later can be contradicted by it.
+    later = [e for e in events if e.occurred_at > candidate.occurred_at]
     held = _holding(events, later) if later else set()
     state = MembershipState(candidate.group, candidate.member)
     seen_candidate = False

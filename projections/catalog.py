@@ -64,9 +64,9 @@ def _digest_tables(db: Db, view: View) -> tuple[str, int]:
 
 
 def _differences(kept: Db, fresh: Db, view: View) -> int:
-    """Rows as sets (every table has a key): a changed row is one kept row too many and
-    one rebuilt row missing; counting the larger side counts it once, as a missing row
-    is.
+    """Rows as sets (each table's rows are distinct: by a key, or by an entry id unique to
+    its event): a changed row is one kept row too many and one rebuilt row missing;
+    counting the larger side counts it once, as a missing row is.
     """
     total = 0
     with kept.transaction(commit=False) as cursor:

@@ -54,7 +54,7 @@ class StandingsView(View):
             "nickname_ok INTEGER, reminders INTEGER NOT NULL, review_due_utc TEXT, "
             "next_change_utc TEXT, "
             # The folded state the row was made from (ledger.fold.to_data): the view goes
-            # on folding from it, never from the store, and holds only some in memory.
+            # on folding from it rather than from the store, and holds only some in memory.
             "state TEXT NOT NULL, PRIMARY KEY (grp, member)"
         )
     }
