@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -72,13 +73,27 @@ class Store:
                 "AND table_name = 'ledger_events'", (self.postgres["POSTGRES_SCHEMA"],))
             return found.fetchone() is not None
 
-    def discard(self) -> None:
-        """Remove a new SQLite file, with its journal files, that a failed command made.
-        Only for a store this process created: a ledger in use is never discarded.
+    def discard(self) -> bool:
+        """Remove a new SQLite file, with its journal files, that a failed command made,
+        when it holds no event; returns whether it did. Only for a store this process
+        created: a file holding any event is kept, whoever wrote it.
         """
-        if self.kind == "sqlite" and self.path is not None:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        if self.kind != "sqlite" or self.path is None or not self.path.exists():
+            return False
+        import sqlite3
+
+        try:
+            with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                tables = {row[0] for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'")}
+                if "stored_events" in tables and \
+                        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone():
+                    return False
+        except sqlite3.Error:
+            return False  # what cannot be read is not known to be empty
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        return True
 
     def prepare(self) -> None:
         """Make sure the store can be opened: a PostgreSQL server answers and has the

@@ -1,0 +1,50 @@
+"""Several real processes at once on one new SQLite file: nothing committed is ever lost.
+
+Four admins create the same group at the same moment on a file that does not exist yet.
+One of them registers it; the others are refused, and none of them may take the file away
+with the winner's registration inside.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ledger.store import parse_store
+from tests.cli.support import event_count
+
+CREATE = ["group", "create", "g", "--name", "业主群", "--owner", "o"]
+
+
+def _ledger(store: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cli", "--store", str(store), "--actor", "o",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_four_creators_of_one_new_file_leave_the_winners_registration(tmp_path: Path) -> None:
+    for trial in range(5):
+        store = tmp_path / f"new-{trial}.db"
+        children = [_ledger(store, *CREATE) for _ in range(4)]
+        results = [(child.wait(timeout=60), child.communicate()) for child in children]
+        winners = [out for code, (out, _) in results if code == 0]
+        refusals = [err for code, (_, err) in results if code != 0]
+        assert len(winners) == 1, results
+        assert all("already registered" in err for err in refusals), refusals
+        assert store.exists(), f"trial {trial}: the registered group's file is gone"
+        assert event_count(str(store)) == 1
+
+
+def test_a_failed_first_command_leaves_no_file(tmp_path: Path) -> None:
+    store = tmp_path / "typo.db"
+    child = _ledger(store, "group", "create", "g", "--name", "n", "--owner", "o",
+                    "--rulebook", "builtin:nosuch")
+    assert child.wait(timeout=60) == 1
+    assert not store.exists()
+
+
+def test_a_file_holding_an_event_is_never_discarded(tmp_path: Path) -> None:
+    store = tmp_path / "kept.db"
+    assert _ledger(store, *CREATE).wait(timeout=60) == 0
+    assert parse_store(str(store)).discard() is False
+    assert event_count(str(store)) == 1
