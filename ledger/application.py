@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment
 
 from ledger import ids, judge
 from ledger.aggregates import Group, Membership, group_id, membership_id
-from ledger.clock import check_not_future, check_offset, now
+from ledger.clock import check_in_range, check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
@@ -35,14 +35,49 @@ def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc"
 
 
+# How long what people type may be (characters): a WeChat id or group id is a short word,
+# a name a line, a reason or an excerpt a few paragraphs.
+KEY_LIMIT = 64
+TEXT_LIMITS = {"group name": 100, "nickname": 100, "message reference": 200}
+TEXT_LIMIT = 4000
+
+
 def _check_key(value: str, what: str) -> str:
+    """An id as people type it, in its NFC form: two spellings of one visible id are one
+    id. Spaces, control and format characters (zero-width, bidi overrides) are refused,
+    since they make ids that print alike differ.
+    """
     value = value.strip() if value else ""
     if not value:
         raise InvalidInput(f"{what} is empty: give a non-empty {what}")
+    _check_encodable(value, what)
+    value = unicodedata.normalize("NFC", value)
+    if len(value) > KEY_LIMIT:
+        raise InvalidInput(f"{what} {_shown(value[:16])}… is {len(value)} characters long: "
+                           f"ids are at most {KEY_LIMIT}")
     if any(ch.isspace() or _is_control(ch) for ch in value):
-        raise InvalidInput(f"{what} {value!r} contains spaces or control characters: "
+        raise InvalidInput(f"{what} {_shown(value)} contains spaces or control characters: "
                            "ids are single words such as wx_li or g9")
+    if any(unicodedata.category(ch) == "Cf" for ch in value):
+        raise InvalidInput(f"{what} {_shown(value)} contains invisible characters "
+                           "(zero-width or direction marks): an id is what people see; "
+                           "type it without them")
     return value
+
+
+def _shown(value: str) -> str:
+    """An id quoted, with what a terminal would not show spelled out (\\u200b)."""
+    return "'" + "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+                         else f"\\u{ord(ch):04x}" for ch in value) + "'"
+
+
+def _check_encodable(value: str, what: str) -> None:
+    """Text that is not valid Unicode (a lone surrogate: bytes that were not UTF-8) cannot
+    be stored faithfully.
+    """
+    if any(unicodedata.category(ch) == "Cs" for ch in value):
+        raise InvalidInput(f"{what} {_shown(value[:40])} is not valid UTF-8 text: type it "
+                           "again in UTF-8")
 
 
 def _check_text(value: str | None, what: str, *, required: bool = False) -> str | None:
@@ -50,6 +85,11 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
         if required:
             raise InvalidInput(f"{what} is empty: say it in words")
         return None
+    _check_encodable(value, what)
+    limit = TEXT_LIMITS.get(what, TEXT_LIMIT)
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is {len(value)} characters long: at most {limit} are "
+                           "kept; shorten it")
     if any(_is_control(ch) and ch not in "\n\t" for ch in value):
         raise InvalidInput(f"{what} contains control characters (such as a NUL or an "
                            "escape): remove them")
@@ -66,11 +106,18 @@ class Ledger(Application[UUID]):
         self.store = store
         self.clock = clock
         self._pending: dict[UUID, Any] | None = None  # the aggregates of a batch
-        store.prepare()
+        with store.opening():
+            self._open()
+        ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
+                     events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
+                     meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
+                     placeholder=store.placeholder)
+
+    def _open(self) -> None:
         for attempt in range(OPEN_ATTEMPTS):
             try:
                 super().__init__()
-                break
+                return
             except (PersistenceError, sqlite3.Error) as error:
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 if "locked" in first and attempt + 1 < OPEN_ATTEMPTS:
@@ -79,12 +126,8 @@ class Ledger(Application[UUID]):
                     # commit; the next attempt finds the tables made.
                     time.sleep(0.05 * (attempt + 1))
                     continue
-                raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
-                                 "ledger? Check --store") from None
-        ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
-                     events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
-                     meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
-                     placeholder=store.placeholder)
+                raise StoreError(f"cannot open store {self.store.describe()}: {first}: is it "
+                                 "a ledger? Check --store") from None
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.
@@ -441,5 +484,6 @@ class Ledger(Application[UUID]):
         if at is None:
             return current.replace(microsecond=0)
         check_offset(at)
+        check_in_range(at)
         check_not_future(at, current)
         return at

@@ -48,3 +48,20 @@ def test_a_file_holding_an_event_is_never_discarded(tmp_path: Path) -> None:
     assert _ledger(store, *CREATE).wait(timeout=60) == 0
     assert parse_store(str(store)).discard() is False
     assert event_count(str(store)) == 1
+
+
+def _ledger_at(url: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cli", "--store", url, "--actor", "o", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_six_first_commands_on_a_new_postgresql_schema_all_land(postgres_schema_url: str) -> None:
+    """The library creates its tables, types and functions with statements that race one
+    another ("tuple concurrently updated"); openers of a schema take turns while they run.
+    """
+    children = [_ledger_at(postgres_schema_url, "group", "create", f"g{n}", "--name", f"群{n}",
+                           "--owner", "o") for n in range(6)]
+    results = [(child.wait(timeout=120), child.communicate()) for child in children]
+
+    assert [code for code, _ in results] == [0] * 6, results
+    assert event_count(postgres_schema_url) == 6
