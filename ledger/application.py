@@ -7,12 +7,14 @@ event through, so a refused command records nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
+import random
 import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -28,6 +30,8 @@ from ledger.fold import MembershipState, in_order
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
 from ledger.store import Store
+
+T = TypeVar("T")
 
 
 def _is_control(ch: str) -> bool:
@@ -97,6 +101,30 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
 
 
 OPEN_ATTEMPTS = 5
+CONFLICT_ATTEMPTS = 8
+
+
+class _Conflicted(ConcurrentUpdate):
+    """Another process recorded to one of this command's aggregates after it loaded them."""
+
+
+def recording(method: Callable[..., T]) -> Callable[..., T]:
+    """A command that records: when another process recorded to the same aggregates in the
+    meantime, it is run again from the start, loading them anew and judging against what
+    is now stored (a second removal of a member already removed is refused, not doubled).
+    A batch is not retried command by command: it is saved whole or not at all.
+    """
+    @functools.wraps(method)
+    def run(self: Ledger, *args: Any, **kwargs: Any) -> T:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return method(self, *args, **kwargs)
+            except _Conflicted:
+                if self._pending is not None or attempt + 1 == CONFLICT_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+        raise AssertionError("unreachable")
+    return run
 
 
 class Ledger(Application[UUID]):
@@ -159,12 +187,13 @@ class Ledger(Application[UUID]):
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
-            raise ConcurrentUpdate("someone else recorded to the same group or member at the "
-                                   "same moment, and nothing of this command was saved: "
-                                   "run it again") from None
+            raise _Conflicted("someone else recorded to the same group or member at the "
+                              "same moment, and nothing of this command was saved: run it "
+                              "again") from None
 
     # The group --------------------------------------------------------------------------
 
+    @recording
     def register_group(self, *, actor: str, group: str, name: str, owner: str,
                        rulebook: str = "builtin:default", at: datetime | None = None) -> UUID:
         actor, group, owner = (_check_key(actor, "actor"), _check_key(group, "group id"),
@@ -178,6 +207,7 @@ class Ledger(Application[UUID]):
         self.save(registered)
         return registered.id
 
+    @recording
     def amend_rules(self, *, actor: str, group: str, rulebook: str, resolution: str,
                     effective: datetime | None = None, at: datetime | None = None) -> int:
         """Record a new version of the group's rules; returns its version number."""
@@ -198,6 +228,7 @@ class Ledger(Application[UUID]):
     def rules(self, group: str, *, as_of: datetime | None = None) -> RuleVersion:
         return self.group(group).rules_at(as_of or self.clock())
 
+    @recording
     def grant_role(self, *, actor: str, group: str, member: str, role: Role,
                    at: datetime | None = None) -> None:
         target = self.group(group)
@@ -205,6 +236,7 @@ class Ledger(Application[UUID]):
                      member=_check_key(member, "member id"), role=role)
         self.save(target)
 
+    @recording
     def revoke_role(self, *, actor: str, group: str, member: str, role: Role,
                     at: datetime | None = None) -> None:
         target = self.group(group)
@@ -212,6 +244,7 @@ class Ledger(Application[UUID]):
                       member=_check_key(member, "member id"), role=role)
         self.save(target)
 
+    @recording
     def review(self, *, actor: str, group: str, keep: Sequence[str], remove: Sequence[str],
                reason: str, at: datetime | None = None) -> str:
         """A periodic membership review (R3): the kept are marked reviewed, the others
@@ -241,6 +274,7 @@ class Ledger(Application[UUID]):
 
     # Memberships ------------------------------------------------------------------------
 
+    @recording
     def admit(self, *, actor: str, group: str, member: str, nickname: str,
               invited_by: str | None = None, verified_by: str | None = None,
               relation: str | None = None, exemption: str | None = None,
@@ -271,6 +305,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return membership.state
 
+    @recording
     def rename(self, *, actor: str, group: str, member: str, nickname: str,
                at: datetime | None = None) -> str:
         """Returns the nickname the member had before."""
@@ -285,6 +320,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return old
 
+    @recording
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
@@ -296,6 +332,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return count
 
+    @recording
     def raise_flag(self, *, actor: str, group: str, member: str, category: str,
                    message: str | None = None, excerpt: str | None = None,
                    message_at: datetime | None = None, at: datetime | None = None) -> str:
@@ -314,6 +351,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return flag_id
 
+    @recording
     def confirm_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      note: str | None = None, at: datetime | None = None) -> str:
         """Returns the id of the warning the confirmed flag earned."""
@@ -326,6 +364,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return warning_id
 
+    @recording
     def dismiss_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      reason: str, at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -335,6 +374,7 @@ class Ledger(Application[UUID]):
                                 reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
 
+    @recording
     def warn(self, *, actor: str, group: str, member: str, category: str,
              reason: str | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -347,6 +387,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return warning_id
 
+    @recording
     def remove(self, *, actor: str, group: str, member: str, reason: str,
                temporary: bool = False, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -358,6 +399,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return removal_id
 
+    @recording
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
                 at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -367,6 +409,7 @@ class Ledger(Application[UUID]):
                            note=_check_text(note, "note"))
         self.save(membership)
 
+    @recording
     def leave(self, *, actor: str, group: str, member: str, note: str | None = None,
               violation: str | None = None, at: datetime | None = None) -> str | None:
         """A departure; with `violation` (R1: quitting on purpose) an admin records it
@@ -388,6 +431,7 @@ class Ledger(Application[UUID]):
 
     # Tasks ------------------------------------------------------------------------------
 
+    @recording
     def assign_task(self, *, actor: str, group: str, member: str, summary: str,
                     deadline_minutes: int | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -401,6 +445,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return task_id
 
+    @recording
     def acknowledge_task(self, *, actor: str, group: str, member: str, task_id: str,
                          at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -411,6 +456,7 @@ class Ledger(Application[UUID]):
                                     task_id=task_id)
         self.save(membership)
 
+    @recording
     def confirm_task_missed(self, *, actor: str, group: str, member: str, task_id: str,
                             at: datetime | None = None) -> str:
         the_group = self.group(group)

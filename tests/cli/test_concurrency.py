@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ledger.store import parse_store
 from tests.cli.support import event_count
 
@@ -65,3 +67,47 @@ def test_six_first_commands_on_a_new_postgresql_schema_all_land(postgres_schema_
 
     assert [code for code, _ in results] == [0] * 6, results
     assert event_count(postgres_schema_url) == 6
+
+
+def _walked_on(url: str) -> None:
+    for args in (["group", "create", "g", "--name", "业主群", "--owner", "o"],
+                 ["member", "admit", "g", "wx_li", "--nickname", "9#1201@李x"]):
+        child = _ledger_at(url, *args)
+        assert child.wait(timeout=60) == 0, child.communicate()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.db")
+    return request.getfixturevalue("postgres_schema_url")
+
+
+def test_six_flags_raised_on_one_member_at_once_are_six_flags(shared_store: str) -> None:
+    """Each flag is judged against the ones recorded before it: a conflicting write is
+    loaded and judged again, never handed back to the owner as "run it again".
+    """
+    _walked_on(shared_store)
+    before = event_count(shared_store)
+
+    children = [_ledger_at(shared_store, "flag", "raise", "g", "wx_li", "--category", "ads")
+                for _ in range(6)]
+    results = [(child.wait(timeout=120), child.communicate()) for child in children]
+
+    assert [code for code, _ in results] == [0] * 6, results
+    assert event_count(shared_store) == before + 6
+
+
+def test_two_admins_removing_one_member_at_once_remove_them_once(shared_store: str) -> None:
+    _walked_on(shared_store)
+    before = event_count(shared_store)
+
+    children = [_ledger_at(shared_store, "member", "remove", "g", "wx_li", "--reason", "广告")
+                for _ in range(4)]
+    results = [(child.wait(timeout=120), child.communicate()) for child in children]
+
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 1, 1, 1], results
+    refusals = [err for code, (_, err) in results if code == 1]
+    assert all("run it again" not in err and "not in g" in err for err in refusals), refusals
+    assert event_count(shared_store) == before + 1
