@@ -159,3 +159,39 @@ def activity(session: Session, group_id: str | None, actor: str | None,
     rows = activity_view.query(session.ledger(), group=group_id, actor=actor, as_of=as_of,
                                known_at=known_at)
     emit(rows, activity_view.FIELDS, fmt)
+
+
+@project.command("follow")
+@click.option("--interval", type=click.FloatRange(0.05, 3600), default=1.0, show_default=True,
+              metavar="SECONDS", help="look at the log at least this often")
+@pass_session
+def follow(session: Session, interval: float) -> None:
+    """Keep every view current as the log grows, until interrupted (Ctrl-C). On PostgreSQL
+    it wakes when events are recorded (LISTEN/NOTIFY); on SQLite it looks every
+    --interval seconds. Stopped and started again, it goes on from where the views stand,
+    counting nothing twice.
+
+    \b
+    Example:
+      ledger --store postgresql://ledger@db/groups project follow
+    """
+    import signal
+
+    from projections.catalog import VIEWS
+    from projections.follow import follow as follow_log
+
+    ledger = session.ledger()
+    stop: list[int] = []
+    # SIGTERM (a service manager stopping it) ends it as Ctrl-C does: after the batch.
+    signal.signal(signal.SIGTERM, lambda number, frame: stop.append(number))
+
+    def caught_up(read: int, at: int) -> None:
+        click.echo(f"caught up to event {at} (+{read})")
+
+    click.echo(f"following {session.store.describe()}: Ctrl-C stops", err=True)
+    try:
+        follow_log(ledger, list(VIEWS.values()), interval=interval, stopped=lambda: bool(stop),
+                   caught_up=caught_up)
+    except KeyboardInterrupt:
+        pass
+    click.echo("stopped: the views stand where the last line says", err=True)

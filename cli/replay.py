@@ -62,6 +62,13 @@ def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
     emit([{"view": r.view, "rows": r.rows, "digest": r.digest,
            "check": _check(r.differences)} for r in results],
          ("view", "rows", "digest", "check"), fmt)
+    unshown = [(r.view, *problem) for r in results for problem in r.problems]
+    if unshown:
+        view, event, whose, version, error = unshown[0]
+        more = f" (and {len(unshown) - 1} more)" if len(unshown) > 1 else ""
+        raise click.ClickException(
+            f"the {view} view cannot show the {event} of {whose} (its event {version}; "
+            f"{error}){more}: every other row is served; report it with this line")
     failed = [r.view for r in results if not r.ok]
     if failed:
         raise click.ClickException(f"rebuilt views differ from the kept ones: "

@@ -70,7 +70,7 @@ class Store:
         """
         if self.kind == "sqlite":
             return self.path is not None and self.path.exists()
-        with self._connect() as conn:
+        with self.connect() as conn:
             found = conn.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
                 "AND table_name = 'ledger_events'", (self.postgres["POSTGRES_SCHEMA"],))
@@ -116,7 +116,7 @@ class Store:
             self.complete = _inspect_sqlite(self)
             yield
             return
-        with self._connect() as conn:
+        with self.connect() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))",
                          (f"ledger:{self.postgres['POSTGRES_SCHEMA']}",))
             try:
@@ -128,7 +128,8 @@ class Store:
             finally:
                 conn.execute("SELECT pg_advisory_unlock_all()")
 
-    def _connect(self) -> Any:
+    def connect(self) -> Any:
+        """A connection of its own to the PostgreSQL server (autocommit)."""
         try:
             import psycopg
         except ImportError:

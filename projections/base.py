@@ -166,6 +166,28 @@ def handles(*event_types: type[LedgerEvent]) -> Callable[[Callable[..., None]], 
     return mark
 
 
+# What a handler raises for an event whose values the view cannot hold.
+UNREPRESENTABLE = (ArithmeticError, ValueError, UnicodeError)
+PROBLEM_COLUMNS = ("originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+                   "event TEXT NOT NULL, subject TEXT NOT NULL, error TEXT NOT NULL, "
+                   "PRIMARY KEY (originator_id, originator_version)")
+
+
+def _subject(event: LedgerEvent) -> str:
+    """Whose event it is, as people name them: `wx_li in g9`, or the group."""
+    group, member = getattr(event, "group", ""), getattr(event, "member", "")
+    return f"{member} in {group}" if member else str(group)
+
+
+def problems(db: Db, view: View) -> list[dict[str, Any]]:
+    """The events the view could not show, in the order they are stored per aggregate."""
+    with db.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT originator_id, originator_version, event, subject, error FROM "
+                       f"{db.table(view.problems_table())} "
+                       "ORDER BY originator_id, originator_version")
+        return cursor.fetchall()
+
+
 class UnhandledEvent(Exception):
     """A view met an event type it neither handles nor ignores: a bug in the view."""
 
@@ -193,6 +215,13 @@ class View(ABC):
                 for event_type in getattr(attribute, "_handles", ()):
                     found[event_type] = attribute
         cls.handlers = found
+        if "tables" in vars(cls):
+            # Every view keeps the events it could not show beside its rows (`problems`).
+            cls.tables = {**cls.tables, cls.problems_table(): PROBLEM_COLUMNS}
+
+    @classmethod
+    def problems_table(cls) -> str:
+        return f"view_{cls.name}_problems"
 
     def begin(self, db: Db, start: int) -> None:
         """Called before the first batch of a catch-up that starts after `start`."""
@@ -205,7 +234,19 @@ class View(ABC):
         for event in events:
             handler = handlers.get(type(event))
             if handler is not None:
-                handler(self, rows, event)
+                try:
+                    handler(self, rows, event)
+                except UNREPRESENTABLE as error:
+                    # An event the view cannot show (a time past what dates can hold, say,
+                    # stored by a release that did not bound it) costs that event's rows,
+                    # not the view: it is recorded, and every other row is still served.
+                    rows.add(f"INSERT INTO {{{self.problems_table()}}} (originator_id, "
+                             "originator_version, event, subject, error) VALUES "
+                             "(?, ?, ?, ?, ?) ON CONFLICT (originator_id, originator_version) "
+                             "DO NOTHING",
+                             (event.originator_id.hex, event.originator_version,
+                              type(event).__name__, _subject(event),
+                              f"{type(error).__name__}: {error}"[:500]))
             elif type(event) not in ignored:
                 raise UnhandledEvent(f"the {self.name} view neither handles nor ignores "
                                      f"{type(event).__name__}")

@@ -21,6 +21,7 @@ from projections.base import (
     drop,
     position,
     position_in,
+    problems,
     rebuild,
 )
 
@@ -40,6 +41,8 @@ class Replayed:
     rows: int
     digest: str
     differences: int
+    # The events the rebuilt view could not show: (event type, whose, version, error).
+    problems: tuple[tuple[str, str, int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -132,7 +135,9 @@ def _compared(ledger: Any, live_db: Db, fresh_db: Db, view: View) -> Replayed:
         raise ConcurrentUpdate(f"the {view.name} view kept moving on while replay compared "
                                "it: run replay again when fewer commands are running")
     fresh_digest, rows = _digest_tables(fresh_db, view)
-    return Replayed(view.name, rows, fresh_digest, differences)
+    found = tuple((p["event"], p["subject"], int(p["originator_version"]), p["error"])
+                  for p in problems(fresh_db, view))
+    return Replayed(view.name, rows, fresh_digest, differences, found)
 
 
 def replay(ledger: Any, view: View, *, progress: Callable[[int], None] | None = None) -> Replayed:

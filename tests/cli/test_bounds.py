@@ -56,3 +56,31 @@ def test_a_deadline_of_a_year_is_recorded_and_every_view_shows_it(walked: Walk) 
     listed = ok(run(walked.store, "task", "list", "--format", "json")).stdout
     assert '"deadline_at":"2027-11-26T00:02:00-12:00"' in listed.replace(" ", "")
     ok(run(walked.store, "replay"))  # exit 0: rebuilt and kept views agree
+
+
+def test_an_event_a_view_cannot_show_costs_its_rows_not_the_view(
+        walked: Walk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second line of defence: a task stored by a release that did not bound deadlines
+    (its deadline lies past what a date can hold in UTC). The views go on serving every
+    other row; `replay` names the event it could not show.
+    """
+    import ledger.judge
+
+    with monkeypatch.context() as unbounded:
+        unbounded.setattr(ledger.judge, "MAX_DEADLINE_MINUTES", 10**12)
+        # Due at 9999-12-31T23:02-12:00, which is in the year 10000 in UTC.
+        ok(run(walked.store, "task", "assign", "g9", "wx_li", "--summary", "报名单",
+               "--deadline-minutes", "4193445540", "--at", "2026-11-25T00:02-12:00",
+               actor="admin1"))
+
+    listed = run(walked.store, "task", "list")
+    standings = ok(run(walked.store, "project", "standings", "--group", "g9")).stdout
+    replayed = run(walked.store, "replay")
+
+    assert listed.exit_code == 0, listed.output
+    assert "wx_wang" in standings and "wx_li" in standings
+    assert replayed.exit_code == 1
+    last = replayed.stderr.rstrip("\n").splitlines()[-1]
+    assert last.startswith("Error: the ")
+    assert " view cannot show the TaskAssigned of wx_li in g9 (its event " in last
+    assert "; OverflowError: " in last and "every other row is served" in last
