@@ -185,11 +185,23 @@ def _sqlite(url: str, raw_path: str) -> Store:
 
 
 def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
-    dbname = unquote(parts.path.lstrip("/"))
-    if not dbname:
-        raise StoreError(f"store {url!r} names no database: write postgresql://USER@HOST/DBNAME")
+    """A PostgreSQL store. What the URL leaves out comes from the standard variables libpq
+    reads (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD), as psql would take them.
+    """
+    env = os.environ
+    # The password is kept for connecting only: the URL as shown, describe() and every
+    # message leave it out.
     try:
-        port = parts.port or 5432
+        secret = parts.password
+    except ValueError:
+        secret = None
+    url = url if secret is None else url.replace(f":{secret}@", ":***@", 1)
+    dbname = unquote(parts.path.lstrip("/")) or env.get("PGDATABASE", "")
+    if not dbname:
+        raise StoreError(f"store {url!r} names no database: write postgresql://USER@HOST/DBNAME "
+                         "(or set PGDATABASE)")
+    try:
+        port = parts.port or int(env.get("PGPORT") or 5432)
     except ValueError:
         raise StoreError(f"store {url!r} has a port that is not a number") from None
     query = parse_qs(parts.query)
@@ -200,15 +212,17 @@ def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
     schema = query.get("schema", ["public"])[0]
     if not schema.replace("_", "").isalnum() or not schema.isascii():
         raise StoreError(f"schema {schema!r} must be letters, digits and underscores")
+    user = unquote(parts.username or "") or env.get("PGUSER") or env.get("USER", "postgres")
+    password = unquote(secret or "") or env.get("PGPASSWORD", "")
     return Store(
         url=url,
         kind="postgres",
         postgres={
             "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_HOST": parts.hostname or env.get("PGHOST") or "127.0.0.1",
             "POSTGRES_PORT": str(port),
-            "POSTGRES_USER": unquote(parts.username or os.environ.get("USER", "postgres")),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_USER": user,
+            "POSTGRES_PASSWORD": password,
             "POSTGRES_SCHEMA": schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
         },

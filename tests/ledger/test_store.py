@@ -192,7 +192,8 @@ class TestPostgres:
 
         assert store.exists() is True
 
-    def test_a_url_without_a_database_is_refused(self):
+    def test_a_url_without_a_database_is_refused(self, monkeypatch):
+        monkeypatch.delenv("PGDATABASE", raising=False)
         with pytest.raises(StoreError) as refused:
             parse_store("postgresql://ledger@db.example")
 
@@ -267,3 +268,48 @@ def test_the_topics_a_store_names_are_the_ledgers_own_classes() -> None:
     assert resolve_topic(sqlite_env["TRANSCODER_TOPIC"]) is OrjsonTranscoder
     assert resolve_topic(sqlite_env["APPLICATION_RECORDER_TOPIC"]) is SQLiteLedgerRecorder
     assert resolve_topic(postgres_env["APPLICATION_RECORDER_TOPIC"]) is PostgresLedgerRecorder
+
+
+class TestPostgresCredentials:
+    """What a PostgreSQL URL leaves out comes from the variables libpq reads, and a password
+    never appears in anything the ledger prints.
+    """
+
+    def test_what_the_url_leaves_out_comes_from_the_pg_variables(self, monkeypatch):
+        for name, value in {"PGHOST": "db.internal", "PGPORT": "6543", "PGDATABASE": "groups",
+                            "PGUSER": "auditor", "PGPASSWORD": "s3cret"}.items():
+            monkeypatch.setenv(name, value)
+
+        store = parse_store("postgresql:///?schema=g9")
+
+        assert {k: store.postgres[k] for k in ("POSTGRES_HOST", "POSTGRES_PORT",
+                                                 "POSTGRES_DBNAME", "POSTGRES_USER",
+                                                 "POSTGRES_PASSWORD", "POSTGRES_SCHEMA")} == {
+            "POSTGRES_HOST": "db.internal", "POSTGRES_PORT": "6543",
+            "POSTGRES_DBNAME": "groups", "POSTGRES_USER": "auditor",
+            "POSTGRES_PASSWORD": "s3cret", "POSTGRES_SCHEMA": "g9"}
+        assert "s3cret" not in store.describe()
+
+    def test_the_url_wins_over_the_variables(self, monkeypatch):
+        monkeypatch.setenv("PGUSER", "auditor")
+        monkeypatch.setenv("PGDATABASE", "other")
+
+        store = parse_store("postgresql://ledger@db.example/groups")
+
+        assert (store.postgres["POSTGRES_USER"], store.postgres["POSTGRES_DBNAME"]) == (
+            "ledger", "groups")
+
+    def test_a_password_in_the_url_is_never_shown(self, monkeypatch):
+        monkeypatch.delenv("PGDATABASE", raising=False)
+        store = parse_store("postgresql://ledger:pa55word@127.0.0.1:1/groups")
+
+        with pytest.raises(StoreError) as unreachable:
+            store.prepare()
+        with pytest.raises(StoreError) as no_database:
+            parse_store("postgresql://ledger:pa55word@db.example")
+
+        assert store.postgres["POSTGRES_PASSWORD"] == "pa55word"
+        for shown in (store.url, store.describe(), str(unreachable.value),
+                      str(no_database.value)):
+            assert "pa55word" not in shown
+        assert store.url == "postgresql://ledger:***@127.0.0.1:1/groups"
