@@ -9,6 +9,12 @@ import pytest
 
 from tests.cli.support import Walk, event_count, ok, run
 
+
+@pytest.fixture
+def walked(walked_on_each_store: Walk) -> Walk:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return walked_on_each_store
+
 OUTSIDE = "is outside the years a ledger records (1970 to 2199, UTC): give a time in that range"
 
 

@@ -14,6 +14,13 @@ import ledger.aggregates
 from cli.main import cli
 from tests.cli.support import Walk, event_count, last_line, ok, run
 
+
+@pytest.fixture
+def walked(walked_on_each_store: Walk) -> Walk:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return walked_on_each_store
+
+
 LATER = "2026-11-25T10:00+08:00"
 ONLY_MODERATORS = "only the owner or an admin may"
 
@@ -228,16 +235,16 @@ class TestRuleRefusals:
                         "happen at 2026-11-19T08:00:00+08:00")
         assert event_count(walked.store) == before
 
-    def test_registering_a_group_twice_keeps_the_file_and_its_events(self,
-                                                                       walked: Walk) -> None:
-        before = event_count(walked.store)
+    def test_registering_a_group_twice_keeps_the_file_and_its_events(
+            self, sqlite_walked: Walk) -> None:
+        before = event_count(sqlite_walked.store)
 
-        result = run(walked.store, "group", "create", "g9", "--name", "又一个", "--owner", "o",
-                     actor="o")
+        result = run(sqlite_walked.store, "group", "create", "g9", "--name", "又一个",
+                     "--owner", "o", actor="o")
 
         refused(result, "group g9 is already registered: choose another id")
-        assert Path(walked.store).exists()
-        assert event_count(walked.store) == before
+        assert Path(sqlite_walked.store).exists()
+        assert event_count(sqlite_walked.store) == before
 
 
 class TestFlagPrefixes:
@@ -333,10 +340,11 @@ class TestStores:
         refused(result, f"store {str(tmp_path)!r} is a directory: give a file path such as "
                         f"{tmp_path / 'ledger.db'}")
 
-    def test_a_sqlite_url_reaches_the_same_file(self, walked: Walk) -> None:
-        as_path = ok(run(walked.store, "project", "standings", "--format", "csv")).stdout
+    def test_a_sqlite_url_reaches_the_same_file(self, sqlite_walked: Walk) -> None:
+        as_path = ok(run(sqlite_walked.store, "project", "standings", "--format", "csv")).stdout
 
-        result = run(f"sqlite:///{walked.store}", "project", "standings", "--format", "csv")
+        result = run(f"sqlite:///{sqlite_walked.store}", "project", "standings", "--format",
+                     "csv")
 
         assert ok(result).stdout == as_path
         assert "g9,wx_li,g9#1001@李x明,warned,2,2026-11-24T18:00:00+08:00" in as_path

@@ -17,6 +17,12 @@ from hypothesis import strategies as st
 from tests.cli.support import Walk, event_count, ok, run
 
 
+@pytest.fixture
+def walked(walked_on_each_store: Walk) -> Walk:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return walked_on_each_store
+
+
 def _one_line_refusal(result, *, codes=(1, 2)) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code in codes, (result.exit_code, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -22,6 +22,12 @@ from tests.cli.support import (
 )
 
 
+@pytest.fixture
+def walked(walked_on_each_store: Walk) -> Walk:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return walked_on_each_store
+
+
 class TestStandings:
     @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
     def test_each_format_is_exact(self, walked: Walk, fmt: str) -> None:

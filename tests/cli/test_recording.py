@@ -22,6 +22,12 @@ from tests.cli.support import (
     walk_through,
 )
 
+
+@pytest.fixture
+def walked(walked_on_each_store: Walk) -> Walk:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return walked_on_each_store
+
 LATER = "2026-11-25T10:00+08:00"
 
 
