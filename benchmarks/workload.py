@@ -465,7 +465,7 @@ class Workload:
         assert group.book.nickname is not None
         m.reminders += 1
         m.nickname_ok = False
-        m.reminder_limit = group.book.nickname.reminders_before_removal
+        m.reminder_limit = group.book.nickname.removal_after_reminders
         self.touch(m, moment, 1)
         group.refresh(pid)
         return 1
