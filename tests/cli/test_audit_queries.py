@@ -534,7 +534,7 @@ class TestDossier:
             "-----------  ---------  ----------\n"
             "g9     wx_li   李x明     removal_due  4        2026-11-24T18:00:00+08:00  "
             "             0          no\n"
-            "\ng9: removal_due, because:\n"
+            "\ng9 (加侨业委会9栋业主群): removal_due, because:\n"
             + "".join(f"  {when}  {event} by {actor}: {short(summary)}\n"
                       for when, event, actor, summary in explanation_lines(story))
             + "\noccurred_at                recorded_at                group  event           "

@@ -304,7 +304,8 @@ class TestR2Estate:
         run.ok("owner1", "group", "grant", "g9", "admin1", "--role", "admin",
                "--at", at(2, "09:05"))
         run.ok("admin1", "member", "admit", "g9", "wang", "--nickname", "g9#1003@王x",
-               "--relation", "owner", "--verified-by", "admin1", "--at", at(2, "10:00"))
+               "--relation", "owner", "--invited-by", "admin1", "--verified-by", "admin1",
+               "--at", at(2, "10:00"))
         return run
 
     def admit_zhao(self, run: Cli) -> None:
@@ -399,7 +400,8 @@ class TestR2Estate:
     def test_room_number_is_enough_and_a_wrong_rename_counts_again(self, run: Cli) -> None:
         """「至少备注房间号,方便群内交流邻里辨析。」"""
         run.ok("admin1", "member", "admit", "g9", "li", "--nickname", "g9#1001",
-               "--relation", "owner", "--verified-by", "admin1", "--at", at(2, "11:00"))
+               "--relation", "owner", "--invited-by", "wang", "--verified-by", "admin1",
+               "--at", at(2, "11:00"))
         assert run.ok("li", "member", "rename", "g9", "li", "李x明", "--at", at(3, "09:00")) == (
             "Renamed li in g9: g9#1001 → 李x明. The nickname does not follow the group's "
             "pattern: remind them to fix it.\n")
@@ -813,6 +815,37 @@ class TestR2EstateAsLived:
         assert run.standings("g9", "zhou") == [
             row("g9", "zhou", nickname, "active", 0, iso(2, "11:00"))]
 
+
+    def test_one_joins_on_an_owners_invitation_and_an_admins_review(self, run: Cli) -> None:
+        """「成员入群需证实业主身份,方可入群,接受业主邀请入群,群管理者审核。」 — the inviter is
+        an owner in the group (an owner or a resident relative, 「都视为业主」) or one who
+        runs it; the verifier is the owner or an admin.
+        """
+        admit = ("admin1", "member", "admit", "g9", "li", "--nickname", "g9#1001@李x明",
+                 "--relation", "family", "--verified-by", "admin1")
+        assert run.refused(*admit, "--at", at(3, "10:00")) == error(
+            "g9's rules (estate v1) admit members on an invitation: give --invited-by")
+        run.ok("wang", "member", "leave", "g9", "wang", "--note", "房屋已出售",
+               "--at", at(3, "09:00"))
+        for inviter in ("wang", "ghost"):  # an owner who has left, and nobody at all
+            assert run.refused(*admit, "--invited-by", inviter, "--at", at(3, "10:00")) == error(
+                f"{inviter} may not invite members to g9: under estate v1 only owner or admin "
+                "or member may invite")
+        assert run.refused("admin1", "member", "admit", "g9", "li", "--nickname",
+                           "g9#1001@李x明", "--relation", "family", "--invited-by", "admin1",
+                           "--verified-by", "wang", "--at", at(3, "10:00")) == error(
+            "wang may not verify members of g9: identity is verified by the owner or an admin")
+        assert run.standings("g9") == [
+            row("g9", "wang", "g9#1003@王x", "left", 0, iso(3, "09:00"))]
+
+        assert run.ok(*admit, "--invited-by", "owner1", "--at", at(3, "10:00")) == (
+            "Admitted li to g9 as g9#1001@李x明.\n")
+        # A resident relative, now a member, invites in turn.
+        assert run.ok("admin1", "member", "admit", "g9", "zhao", "--nickname", "g9#1201@赵姐",
+                      "--relation", "owner", "--invited-by", "li", "--verified-by", "admin1",
+                      "--at", at(3, "11:00")) == "Admitted zhao to g9 as g9#1201@赵姐.\n"
+        admitted = run.history("g9", "zhao")[0]
+        assert (admitted["invited_by"], admitted["verified_by"]) == ("li", "admin1")
 
     def test_one_resolution_amends_many_groups_in_one_transaction(
             self, run: Cli, tmp_path: Path) -> None:
