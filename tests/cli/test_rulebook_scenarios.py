@@ -871,11 +871,11 @@ class TestR2EstateAsLived:
             f"an amendment of g9's rules cannot take effect at {iso(2, '09:30')}, before it "
             f"is recorded: the MemberAdmitted of wang at {iso(2, '10:00')} already happened "
             "and was judged by the rules then in force (give an --effective after it)")
+        far = (datetime.now(CST) + timedelta(days=400)).strftime("%Y-%m-%dT00:00")
         assert run.refused("owner1", "group", "amend", "g9", "--rulebook", str(amended),
-                           "--resolution", "远期决议", "--effective",
-                           (datetime.now(CST) + timedelta(days=400)).strftime(
-                               "%Y-%m-%dT00:00+08:00")).startswith(
-            "Error: an amendment cannot take effect at ")
+                           "--resolution", "远期决议", "--effective", f"{far}+08:00") == error(
+            f"an amendment cannot take effect at {far}:00+08:00, more than a year ahead: "
+            "record it nearer the day (give an --effective within a year)")
 
         out = run.ok("owner1", "group", "amend", "--all-groups-with-rulebook", "estate",
                      "--rulebook", str(amended), "--resolution", "业主之家代表会议决议 2026-11 号",
@@ -959,7 +959,9 @@ class TestR3CorporateAsLived:
         # The office flags a serious one (处理意见); the admins decide.
         flag = run.last_id("总裁办-刘敏", "flag", "raise", "hq", "zhang", "--category",
                            "personal_attack", "--at", at(8, "10:00", month=1))
-        assert flag
+        assert [(f["flag"], f["raised_by"], f["category"], f["state"])
+                for f in run.json("flag", "list", "--group", "hq")] == [
+            (flag, "总裁办-刘敏", "personal_attack", "open")]
 
     def test_creation_is_approved_and_filed_and_group_show_says_so(self, run: Cli) -> None:
         """「第四条 建立相关职能的微信群:」「5. 项目营销微信平台:由项目营销策划相关人员、客户组成,需报集团营销副总同意后建立,并报集团行政人事部备案。」"""
