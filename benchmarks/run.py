@@ -365,6 +365,7 @@ class Bench:
                                   owner=p["owner"], rulebook=p["rulebook"], at=registered)
             ledger.admit(actor=p["owner"], group=p["group"], member=p["member"],
                          nickname=p["nickname"], relation=p["relation"],
+                         invited_by=p["owner"] if p.get("invitation") else None,
                          verified_by=p["owner"] if p["verification"] else None,
                          exemption=p["exemption"], at=registered + timedelta(hours=1))
             rebuild_all(ledger)

@@ -404,7 +404,7 @@ class Workload:
                 if len(admission.admitted_relations) == 2 else rng.choice(admission.admitted_relations)
         verified_by = self.moderator(group) if admission.verification_required else None
         invited_by = None
-        if rng.random() < 0.6:
+        if rng.random() < 0.6 or admission.invitation_required:
             if "member" in admission.may_invite and len(group.inside) > 0 and rng.random() < 0.7:
                 invited_by = group.inside.choice(rng)
             else:
@@ -465,7 +465,7 @@ class Workload:
         assert group.book.nickname is not None
         m.reminders += 1
         m.nickname_ok = False
-        m.reminder_limit = group.book.nickname.reminders_before_removal
+        m.reminder_limit = group.book.nickname.removal_after_reminders
         self.touch(m, moment, 1)
         group.refresh(pid)
         return 1
@@ -942,7 +942,8 @@ class Workload:
                 "median_events": statistics.median(x.events for x in group.members.values()),
                 "category": group.warn_categories[0] if "flooding" not in group.warn_categories
                 else "flooding",
-                "verification": group.book.admission.verification_required}
+                "verification": group.book.admission.verification_required,
+                "invitation": group.book.admission.invitation_required}
 
 
 def hidden_room_text(room: str, person: Person) -> str:

@@ -30,16 +30,16 @@ def tell_story(ledger: Ledger) -> None:
                       at=_at(8, 9, 5))
     admin = {"actor": "wx_admin", "group": "g9"}
     # Verified owners and their family join by an owner's invitation plus the admin's review.
-    ledger.admit(**admin, member="wx_wang", nickname="g9#1003@王x", verified_by="wx_admin",
-                 relation="owner", at=_at(8, 10))
+    ledger.admit(**admin, member="wx_wang", nickname="g9#1003@王x", invited_by="wx_admin",
+                 verified_by="wx_admin", relation="owner", at=_at(8, 10))
     ledger.admit(**admin, member="wx_li", nickname="李x明", invited_by="wx_wang",
                  verified_by="wx_admin", relation="owner", at=_at(8, 11))
     ledger.admit(**admin, member="wx_zhang", nickname="g9#1502@张x", invited_by="wx_wang",
                  verified_by="wx_admin", relation="owner", at=_at(8, 11, 30))
-    ledger.admit(**admin, member="wx_zhou", nickname="g9#0801@周x", verified_by="wx_admin",
-                 relation="family", at=_at(8, 12))
-    ledger.admit(**admin, member="wx_sun", nickname="g9#2204@孙x", verified_by="wx_admin",
-                 relation="owner", at=_at(8, 12, 30))
+    ledger.admit(**admin, member="wx_zhou", nickname="g9#0801@周x", invited_by="wx_wang",
+                 verified_by="wx_admin", relation="family", at=_at(8, 12))
+    ledger.admit(**admin, member="wx_sun", nickname="g9#2204@孙x", invited_by="wx_admin",
+                 verified_by="wx_admin", relation="owner", at=_at(8, 12, 30))
     ledger.admit(**admin, member="wx_zhao", nickname="老赵", invited_by="wx_sun",
                  verified_by="wx_admin", relation="family", at=_at(8, 13))
     # 楼号#房号@昵称: 李x明 fixes the nickname after a reminder; 老赵 ignores two so far.

@@ -37,7 +37,8 @@ def dossier(session: Session, member_id: str, as_of: datetime | None,
     from projections import dossier as dossier_view
     from projections import standings as standings_view
 
-    file = dossier_view.dossier(session.ledger(), member_id, as_of=as_of, known_at=known_at)
+    ledger = session.ledger()
+    file = dossier_view.dossier(ledger, member_id, as_of=as_of, known_at=known_at)
     if fmt == "json":
         click.echo(orjson.dumps(file, option=orjson.OPT_INDENT_2).decode())
         return
@@ -49,7 +50,8 @@ def dossier(session: Session, member_id: str, as_of: datetime | None,
     click.echo("")
     click.echo(render_table(file["standings"], standings_view.FIELDS))
     for standing in file["standings"]:
-        click.echo(f"\n{standing['group']}: {standing['status']}, because:")
+        name = ledger.group(standing["group"]).name  # the group's display name, for people
+        click.echo(f"\n{standing['group']} ({name}): {standing['status']}, because:")
         for line in standing["explanation"]:
             click.echo(for_people(f"  {line['occurred_at']}  {line['event']} by "
                                   f"{line['actor']}: {line['summary']}"))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, filters, point_in_time, time_option
-from cli.output import describe_standing, emit, format_option
+from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
     click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
-               f"({describe_standing(ledger.standing(case.group, case.member, as_of=at))}).")
+               f"({describe_sanction(ledger, case.group, case.member, at)}).")
     click.echo(warning_id)
 
 

@@ -26,12 +26,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "sanction cited."),
     "flag": ("cli.flag.flag",
              "Flag a message that may break a rule; an admin confirms or dismisses it."),
-    "group": ("cli.group.group", "Register groups and manage who holds which role."),
+    "group": ("cli.group.group",
+              "Register groups, manage who holds which role, amend their rules and see them."),
     "history": ("cli.history.history",
                 "Every event of a member in a group, in the order the facts happened, with "
                 "who recorded each, when it happened and when it was recorded."),
     "member": ("cli.member.member",
-               "Record a member's admission, renames, removal, re-admission or departure."),
+               "Record a member's admission, renames, exemptions, cautions, removal, "
+               "re-admission or departure, and list a group's members."),
     "project": ("cli.project.project",
                 "Query the read models rebuilt from the log: standings, strikes, disputes, "
                 "activity."),

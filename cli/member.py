@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option
+from cli.output import emit, format_option
 from cli.session import Session, pass_session
 
 if TYPE_CHECKING:
@@ -17,12 +18,14 @@ if TYPE_CHECKING:
 
 @click.group()
 def member() -> None:
-    """Record a member's admission, renames, removal, re-admission or departure.
+    """Record a member's admission, renames, exemptions, cautions, removal, re-admission or
+    departure, and list a group's members.
 
     \b
     Example:
       ledger --actor admin1 member admit g9 wx_wang --nickname "g9#1003@王x"
       ledger --actor admin1 member rename g9 wx_li "g9#1001@李x明"
+      ledger member list g9 --status removal_due
     """
 
 
@@ -102,8 +105,66 @@ def remind(session: Session, group_id: str, member_id: str, at: datetime | None)
     ledger = session.ledger()
     count = ledger.remind(actor=actor, group=group_id, member=member_id, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
+    limit = state.reminders_before_removal
+    count_text = (f"reminder {count} of {limit}" if limit is not None
+                  else f"reminder {count}; the rules set no sanction for ignored reminders")
     click.echo(f"Reminded {member_id} in {group_id} to fix the nickname {state.nickname!r} "
-               f"(reminder {count} of {state.reminders_before_removal}; {state.status}).")
+               f"({count_text}; {state.status}).")
+
+
+@member.command("exempt")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--exemption", required=True, metavar="KEY",
+              help="a nickname exemption of the rulebook (e.g. executive)")
+@at_option
+@pass_session
+def exempt(session: Session, group_id: str, member_id: str, exemption: str,
+           at: datetime | None) -> None:
+    """Grant a member a nickname exemption of the rulebook after admission (the owner or
+    an admin), e.g. an executive promoted later who uses the plain name.
+
+    \b
+    Example:
+      ledger --actor admin1 member exempt hq wx_wang --exemption executive
+    """
+    actor = session.actor("grant a nickname exemption")
+    ledger = session.ledger()
+    ok = ledger.exempt(actor=actor, group=group_id, member=member_id, exemption=exemption,
+                       at=at)
+    state = ledger.standing(group_id, member_id, as_of=at)
+    complies = ("" if ok is None else " The nickname follows the rules." if ok
+                else " The nickname still does not follow the rules: remind them to fix it.")
+    click.echo(f"Exempted {member_id} in {group_id} ({exemption}) as {state.nickname}."
+               f"{complies}")
+
+
+@member.command("caution")
+@click.argument("group_id", metavar="GROUP")
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--category", required=True, metavar="KEY",
+              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
+@click.option("--reason", required=True, help="what they did, in the group's words")
+@at_option
+@pass_session
+def caution(session: Session, group_id: str, member_id: str, category: str, reason: str,
+            at: datetime | None) -> None:
+    """Caution a member: a friendly reminder about a minor violation, recorded and shown,
+    never a strike (the owner, an admin or a reviewer). Prints its id on the last line.
+
+    \b
+    Example:
+      ledger --actor 总裁办-刘敏 member caution hq 销售部-李四 --category off_topic \\
+          --reason "工作群内闲聊，善意提醒"
+    """
+    actor = session.actor("caution a member")
+    ledger = session.ledger()
+    caution_id = ledger.caution(actor=actor, group=group_id, member=member_id,
+                                category=category, reason=reason, at=at)
+    state = ledger.standing(group_id, member_id, as_of=at)
+    click.echo(f"Cautioned {member_id} in {group_id} for {category}: no strike "
+               f"({state.live_strikes} of {state.strike_limit} strikes, {state.status}).")
+    click.echo(caution_id)
 
 
 @member.command("remove")
@@ -178,3 +239,33 @@ def leave(session: Session, group_id: str, member_id: str, note: str | None,
     else:
         click.echo(f"{member_id} left {group_id}, warned for {violation}.")
         click.echo(warning_id)
+
+
+MEMBER_FIELDS = ("member", "nickname", "status", "strikes", "since", "nickname_ok",
+                 "reminders")
+
+
+@member.command("list")
+@click.argument("group_id", metavar="GROUP")
+@click.option("--status", type=click.Choice(["active", "warned", "removal_due",
+                                             "temporarily_removed", "removed", "left"]),
+              help="only members of this status")
+@format_option
+@pass_session
+def list_members(session: Session, group_id: str, status: str | None, fmt: str) -> None:
+    """The members of a group now: nickname, status, live strikes, since when, nickname
+    compliance and unanswered reminders.
+
+    \b
+    Example:
+      ledger member list g9
+      ledger member list g9 --status removal_due --format json
+    """
+    from projections import standings
+
+    ledger = session.ledger()
+    key = ledger.group(group_id).key
+    rows = [{field: row[field] for field in MEMBER_FIELDS}
+            for row in standings.query(ledger, group=key)
+            if status is None or row["status"] == status]
+    emit(rows, MEMBER_FIELDS, fmt)

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ledger.application import Ledger
     from ledger.fold import MembershipState
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -139,3 +142,19 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> No
 def describe_standing(state: MembershipState) -> str:
     """`2 of 3 strikes, warned` — what a sanction left the member with."""
     return f"{state.live_strikes} of {state.strike_limit} strikes, {state.status}"
+
+
+def describe_sanction(ledger: Ledger, group: str, member: str, at: datetime | None) -> str:
+    """What a sanction left the member with when it happened, and now if that differs:
+    a fact recorded late (`--at`) may have been followed by others already recorded.
+    `2 of 3 strikes, warned at 2026-11-05T10:00:00+08:00; now 3 of 3 strikes, removal_due`
+    """
+    then = describe_standing(ledger.standing(group, member, as_of=at))
+    if at is None:
+        return then
+    now = describe_standing(ledger.standing(group, member))
+    if now == then:
+        return then
+    from ledger.clock import format_time
+
+    return f"{then} at {format_time(at)}; now {now}"

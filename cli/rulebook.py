@@ -17,7 +17,9 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
     if fmt == "json":
         import orjson
 
-        click.echo(orjson.dumps(book.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+        from ledger.rulebook import document
+
+        click.echo(orjson.dumps(document(book), option=orjson.OPT_INDENT_2).decode())
         return
     categories = [{"category": key, "zh": c.zh, "en": c.en, "weight": c.weight,
                    "on_sight": c.on_sight, "rule": c.rule} for key, c in book.categories.items()]
@@ -35,8 +37,11 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
     if book.nickname:
         nick = book.nickname
         examples = ", ".join(nick.examples) or "none"
+        consequence = (f"{nick.removal_after_reminders} ignored reminders → removal_due"
+                       if nick.removal_after_reminders is not None
+                       else "reminders are counted, ignoring them is no sanction")
         lines.append(f"Nickname: {nick.description} (pattern {nick.pattern}; e.g. {examples}); "
-                     f"{nick.reminders_before_removal} ignored reminders → removal_due.")
+                     f"{consequence}.")
         for exemption in nick.exemptions:
             lines.append(f"  exemption {exemption.key}: {exemption.description} "
                          f"(pattern {exemption.pattern})")
@@ -69,9 +74,30 @@ def rulebook() -> None:
 
     \b
     Example:
+      ledger rulebook list
       ledger rulebook show builtin:estate
       ledger rulebook check my-rules.toml
     """
+
+
+@rulebook.command("list")
+@format_option
+def list_rulebooks(fmt: str) -> None:
+    """The built-in rulebooks: the reference to give `group create --rulebook`, the
+    title, and how many categories each knows.
+
+    \b
+    Example:
+      ledger rulebook list
+    """
+    from ledger.rulebook import BUILTIN, load
+
+    rows = []
+    for name in BUILTIN:
+        book, source = load(f"builtin:{name}")
+        rows.append({"rulebook": source, "title": book.title,
+                     "categories": len(book.categories)})
+    emit(rows, ("rulebook", "title", "categories"), fmt)
 
 
 @rulebook.command("show")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, filters, point_in_time
-from cli.output import describe_standing, emit, format_option
+from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
 
 if TYPE_CHECKING:
@@ -31,21 +31,26 @@ def task() -> None:
 @click.option("--summary", required=True, help="what is to be done")
 @click.option("--deadline-minutes", type=int,
               help="minutes to acknowledge it (default: the rulebook's response deadline)")
+@click.option("--by", "assigned_by", metavar="LEADER",
+              help="the leader who gave the task, when someone else records it "
+                   "(default: the actor)")
 @at_option
 @pass_session
 def assign(session: Session, group_id: str, member_id: str, summary: str,
-           deadline_minutes: int | None, at: datetime | None) -> None:
-    """Assign a task to a member (the owner or an admin). Prints the task's id on the
-    last line.
+           deadline_minutes: int | None, assigned_by: str | None, at: datetime | None) -> None:
+    """Assign a task to a member (the owner, an admin or a leader). Prints the task's id
+    on the last line.
 
     \b
     Example:
       ledger --actor boss task assign sales 销售部-张三 --summary "回复客户投诉"
+      ledger --actor admin1 task assign sales 销售部-张三 --summary "回复客户投诉" --by 销售部-经理
     """
     actor = session.actor("assign a task")
     ledger = session.ledger()
     task_id = ledger.assign_task(actor=actor, group=group_id, member=member_id,
-                                 summary=summary, deadline_minutes=deadline_minutes, at=at)
+                                 summary=summary, deadline_minutes=deadline_minutes,
+                                 assigned_by=assigned_by, at=at)
     deadline = ledger.standing(group_id, member_id, as_of=at).tasks[task_id].deadline_at
     click.echo(f"Assigned to {member_id} in {group_id}: {summary} "
                f"(acknowledge by {deadline.isoformat()}).")
@@ -134,5 +139,5 @@ def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None
     warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
                                             task_id=case.case_id, at=at)
     click.echo(f"Confirmed task {case.case_id[:8]} missed: {case.member} in {case.group} is "
-               f"warned ({describe_standing(ledger.standing(case.group, case.member, as_of=at))}).")
+               f"warned ({describe_sanction(ledger, case.group, case.member, at)}).")
     click.echo(warning_id)

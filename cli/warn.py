@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option
-from cli.output import describe_standing
+from cli.output import describe_sanction
 from cli.session import Session, pass_session
 
 if TYPE_CHECKING:
@@ -37,5 +37,5 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
                              reason=reason, at=at)
     click.echo(f"Warned {member_id} in {group_id} for {category}: "
-               f"{describe_standing(ledger.standing(group_id, member_id, as_of=at))}.")
+               f"{describe_sanction(ledger, group_id, member_id, at)}.")
     click.echo(warning_id)

@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from ledger import judge
 from ledger.clock import format_time
 from ledger.events import (
+    CautionIssued,
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,
@@ -33,6 +34,7 @@ from ledger.events import (
     MembershipEvent,
     MembershipReviewed,
     MessageFlagged,
+    NicknameExemptionGranted,
     NicknameReminded,
     RemovalCause,
     Role,
@@ -77,16 +79,21 @@ class Group(BaseAggregate[UUID]):
         self.name = ""
         self.owner = ""
         self.registered_at: datetime | None = None
+        self.approved_by: str | None = None
+        self.filed_with: str | None = None
         self.roles: dict[str, set[str]] = {}
+        self.role_since: dict[tuple[str, str], datetime] = {}  # (member, role): granted at
         self.versions: list[RuleVersion] = []
 
     @classmethod
     def register(cls, *, actor: str, occurred_at: datetime, group: str, name: str,
-                 owner: str, rulebook: Rulebook, source: str) -> Group:
+                 owner: str, rulebook: Rulebook, source: str, approved_by: str | None = None,
+                 filed_with: str | None = None) -> Group:
         return cls._create(GroupRegistered, id=group_id(group), actor=actor,
                            occurred_at=occurred_at, group=group, name=name, owner=owner,
                            rulebook=stored(rulebook), rulebook_source=source,
-                           rulebook_schema=RULEBOOK_SCHEMA)
+                           rulebook_schema=RULEBOOK_SCHEMA, approved_by=approved_by,
+                           filed_with=filed_with)
 
     def rules_at(self, moment: datetime) -> RuleVersion:
         """The version in force at `moment`: no amendment reaches back before its date."""
@@ -95,9 +102,13 @@ class Group(BaseAggregate[UUID]):
         return in_force[-1] if in_force else self.versions[0]
 
     def amend(self, *, actor: str, occurred_at: datetime, rulebook: Rulebook, source: str,
-              resolution: str, effective_at: datetime, recorded_at: datetime) -> int:
-        """A new version, in force from `effective_at`; returns its number."""
-        judge.check_amendment(self, actor, effective_at, recorded_at)
+              resolution: str, effective_at: datetime, recorded_at: datetime,
+              first_fact_since: MembershipEvent | None = None) -> int:
+        """A new version, in force from `effective_at`; returns its number.
+        `first_fact_since`: the group's first fact that happened at or after
+        `effective_at`, for an amendment dated before it is recorded.
+        """
+        judge.check_amendment(self, actor, effective_at, recorded_at, first_fact_since)
         version = self.versions[-1].version + 1
         self.trigger_event(RulebookAmended, actor=actor, occurred_at=occurred_at,
                            group=self.key, version=version, rulebook=stored(rulebook),
@@ -137,7 +148,9 @@ class Group(BaseAggregate[UUID]):
     def _(self, event: GroupRegistered) -> None:
         self.key, self.name, self.owner = event.group, event.name, event.owner
         self.registered_at = event.occurred_at
+        self.approved_by, self.filed_with = event.approved_by, event.filed_with
         self.roles = {event.owner: {"owner"}}
+        self.role_since = {(event.owner, "owner"): event.occurred_at}
         self.versions = [RuleVersion(1, event.rulebook, event.rulebook_source, event.occurred_at,
                                      schema=event.rulebook_schema)]
 
@@ -154,10 +167,12 @@ class Group(BaseAggregate[UUID]):
     @apply_event.register
     def _(self, event: RoleGranted) -> None:
         self.roles.setdefault(event.member, set()).add(event.role)
+        self.role_since[(event.member, event.role)] = event.occurred_at
 
     @apply_event.register
     def _(self, event: RoleRevoked) -> None:
         self.roles.get(event.member, set()).discard(event.role)
+        self.role_since.pop((event.member, event.role), None)
 
 
 class Membership(BaseAggregate[UUID]):
@@ -217,6 +232,27 @@ class Membership(BaseAggregate[UUID]):
                      nickname_rule=described)
         return before.nickname
 
+    def grant_exemption(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
+                        exemption: str) -> bool | None:
+        """A nickname exemption from now on; returns whether the nickname then complies."""
+        before = self._state_before(occurred_at)
+        ok, described = _nickname_check(rules, before.nickname, exemption)
+        self._record(NicknameExemptionGranted, actor, occurred_at, **_judged(rules),
+                     exemption=exemption, nickname=before.nickname, nickname_ok=ok,
+                     nickname_rule=described)
+        return ok
+
+    def caution(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
+                reason: str) -> str:
+        """A friendly reminder (no strike); returns its id."""
+        judged = rules.rulebook.category(category)
+        judge.check_posting_window(rules, category, occurred_at, given="--at")
+        caution_id = new_case_id()
+        self._record(CautionIssued, actor, occurred_at, **_judged(rules), caution_id=caution_id,
+                     category=category, category_label=judged.zh, reason=reason,
+                     rule_text=judged.rule)
+        return caution_id
+
     def remind(self, *, actor: str, occurred_at: datetime, rules: RuleVersion) -> int:
         """Returns how many reminders the member has had, this one included."""
         state = self._state_before(occurred_at)
@@ -225,7 +261,7 @@ class Membership(BaseAggregate[UUID]):
         assert nickname_rule is not None
         reminder = state.reminders + 1
         self._record(NicknameReminded, actor, occurred_at, **_judged(rules), reminder=reminder,
-                     reminders_before_removal=nickname_rule.reminders_before_removal,
+                     reminders_before_removal=nickname_rule.removal_after_reminders,
                      nickname_rule=nickname_rule.description)
         return reminder
 
@@ -258,6 +294,8 @@ class Membership(BaseAggregate[UUID]):
     def warn(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
              reason: str | None = None) -> str:
         rules.rulebook.category(category)
+        # A warning is dated to the violation: an off-hours one to the message's time.
+        judge.check_posting_window(rules, category, occurred_at, given="--at")
         return self._strike(actor, occurred_at, rules, category=category, reason=reason)
 
     def remove(self, *, actor: str, occurred_at: datetime, temporary: bool, reason: str,
@@ -292,7 +330,8 @@ class Membership(BaseAggregate[UUID]):
                      review_period_days=review.period_days if review else None)
 
     def assign_task(self, *, actor: str, occurred_at: datetime, rules: RuleVersion,
-                    summary: str, deadline_minutes: int | None = None) -> str:
+                    summary: str, deadline_minutes: int | None = None,
+                    assigned_by: str | None = None) -> str:
         tasks = rules.rulebook.tasks
         minutes = judge.task_deadline_minutes(self.group, rules, deadline_minutes)
         category = tasks.category if tasks else "late_response"
@@ -300,7 +339,8 @@ class Membership(BaseAggregate[UUID]):
         task_id = new_case_id()
         self._record(TaskAssigned, actor, occurred_at, **_judged(rules), task_id=task_id,
                      summary=summary, deadline_at=occurred_at + timedelta(minutes=minutes),
-                     category=category)
+                     category=category,
+                     assigned_by=assigned_by if assigned_by != actor else None)
         return task_id
 
     def acknowledge_task(self, *, actor: str, occurred_at: datetime, task_id: str) -> None:
@@ -334,8 +374,9 @@ class Membership(BaseAggregate[UUID]):
                      expires_at=book.strike_expiry(occurred_at),
                      rule_text=judged.rule or book.strikes.rule)
         # Rules that remove at once do so in the same command, as a fact of their own.
-        removal = judge.removal_after_strike(self._state_before(occurred_at), rules, category)
-        if removal is not None:
+        after = self._state_before(occurred_at)
+        removal = judge.removal_after_strike(after, rules, category)
+        if removal is not None and after.is_in_group:  # one who has left is not removed
             cause, why = removal
             self.remove(actor=actor, occurred_at=occurred_at, temporary=False,
                         cause=cause, reason=why)  # type: ignore[arg-type]

@@ -195,15 +195,22 @@ class Ledger(Application[UUID]):
 
     @recording
     def register_group(self, *, actor: str, group: str, name: str, owner: str,
-                       rulebook: str = "builtin:default", at: datetime | None = None) -> UUID:
+                       rulebook: str = "builtin:default", approved_by: str | None = None,
+                       filed_with: str | None = None, at: datetime | None = None) -> UUID:
+        """A new group. R3 第四条: `approved_by` who approved its creation, `filed_with`
+        where it was filed (备案).
+        """
         actor, group, owner = (_check_key(actor, "actor"), _check_key(group, "group id"),
                                _check_key(owner, "owner"))
         name = _check_text(name, "group name", required=True) or ""
+        approved_by = _check_key(approved_by, "approver") if approved_by is not None else None
+        filed_with = _check_text(filed_with, "filing")
         book, source = load_rulebook(rulebook)
         occurred_at = self._occurred_at(at)
         judge.check_unregistered(group, self._find(group_id(group)))
         registered = Group.register(actor=actor, occurred_at=occurred_at, group=group,
-                                    name=name, owner=owner, rulebook=book, source=source)
+                                    name=name, owner=owner, rulebook=book, source=source,
+                                    approved_by=approved_by, filed_with=filed_with)
         self.save(registered)
         return registered.id
 
@@ -217,13 +224,35 @@ class Ledger(Application[UUID]):
         if effective is not None:
             check_offset(effective, what="--effective")
         recorded_at = self.clock()
+        effective_at = effective or max(occurred_at, recorded_at)
+        first = (self._first_fact_since(target.key, effective_at)
+                 if effective_at < recorded_at.replace(microsecond=0) else None)
         version = target.amend(actor=actor, occurred_at=occurred_at, recorded_at=recorded_at,
-                               rulebook=book, source=source,
-                               effective_at=effective or max(occurred_at, recorded_at),
+                               rulebook=book, source=source, first_fact_since=first,
+                               effective_at=effective_at,
                                resolution=_check_text(resolution, "resolution",
                                                       required=True) or "")
         self.save(target)
         return version
+
+    def _first_fact_since(self, group: str, moment: datetime) -> MembershipEvent | None:
+        """The first fact of the group's memberships that happened at or after `moment`
+        (the earliest; ties by recording). Only a back-dated amendment asks, and it reads
+        the log once for it.
+        """
+        first: MembershipEvent | None = None
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start, 1000)  # type: ignore[attr-defined]
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if (isinstance(event, MembershipEvent) and event.group == group
+                        and event.occurred_at >= moment
+                        and (first is None or event.occurred_at < first.occurred_at)):
+                    first = event
+            if len(page) < 1000:
+                return first
+            start = page[-1].id + 1
 
     def rules(self, group: str, *, as_of: datetime | None = None) -> RuleVersion:
         return self.group(group).rules_at(as_of or self.clock())
@@ -321,6 +350,40 @@ class Ledger(Application[UUID]):
         return old
 
     @recording
+    def exempt(self, *, actor: str, group: str, member: str, exemption: str,
+               at: datetime | None = None) -> bool | None:
+        """Grant a nickname exemption of the rulebook after admission (R3: an executive
+        promoted later). Returns whether the nickname then complies.
+        """
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "grant nickname exemptions")
+        membership = self.membership(the_group, member)
+        occurred_at = self._occurred_at(at)
+        rules = the_group.rules_at(occurred_at)
+        exemption = _check_key(exemption, "exemption")
+        judge.check_exemption(the_group, rules, exemption)
+        ok = membership.grant_exemption(actor=actor, occurred_at=occurred_at, rules=rules,
+                                        exemption=exemption)
+        self.save(membership)
+        return ok
+
+    @recording
+    def caution(self, *, actor: str, group: str, member: str, category: str, reason: str,
+                at: datetime | None = None) -> str:
+        """A friendly reminder about a minor violation (R3 第十二条), no strike; returns its
+        id. The owner, an admin or a reviewer (the supervising office).
+        """
+        the_group = self.group(group)
+        judge.check_right(the_group, actor, "caution members")
+        membership = self.membership(the_group, member)
+        occurred_at = self._occurred_at(at)
+        caution_id = membership.caution(
+            actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
+            category=category, reason=_check_text(reason, "reason", required=True) or "")
+        self.save(membership)
+        return caution_id
+
+    @recording
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
@@ -338,7 +401,8 @@ class Ledger(Application[UUID]):
                    message_at: datetime | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
         occurred_at = self._occurred_at(at)
-        if not the_group.is_moderator(actor) and not self._is_member_at(group, actor, occurred_at):
+        if (not judge.holds_right(the_group, actor, "raise flags")
+                and not self._is_member_at(group, actor, occurred_at)):
             judge.check_moderator(the_group, actor, "raise flags", or_else=", or a current member")
         if message_at is not None:
             check_not_future(message_at, self.clock(), what="--message-at")
@@ -433,15 +497,22 @@ class Ledger(Application[UUID]):
 
     @recording
     def assign_task(self, *, actor: str, group: str, member: str, summary: str,
-                    deadline_minutes: int | None = None, at: datetime | None = None) -> str:
+                    deadline_minutes: int | None = None, assigned_by: str | None = None,
+                    at: datetime | None = None) -> str:
+        """A task with a response deadline. The owner, an admin or a leader records it;
+        `assigned_by` names the leader who gave it when someone else records it.
+        """
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "assign tasks")
+        judge.check_right(the_group, actor, "assign tasks")
+        if assigned_by is not None:
+            assigned_by = _check_key(assigned_by, "task giver")
+            judge.check_task_giver(the_group, assigned_by)
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         task_id = membership.assign_task(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
             summary=_check_text(summary, "summary", required=True) or "",
-            deadline_minutes=deadline_minutes)
+            deadline_minutes=deadline_minutes, assigned_by=assigned_by)
         self.save(membership)
         return task_id
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-Role = Literal["owner", "admin", "secretary", "reviewer"]
+Role = Literal["owner", "admin", "secretary", "reviewer", "leader"]
 
 
 class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
@@ -60,6 +60,9 @@ class GroupRegistered(LedgerEvent, CanInitAggregate[UUID]):
     rulebook: dict[str, Any]
     rulebook_source: str
     rulebook_schema: int = 1
+    # R3 第四条: who approved the group's creation, and where it was filed (备案).
+    approved_by: str | None = None
+    filed_with: str | None = None
 
 
 class RulebookAmended(LedgerEvent):
@@ -135,10 +138,13 @@ class MemberRenamed(JudgedEvent):
 
 
 class NicknameReminded(JudgedEvent):
-    """A reminder to fix a non-compliant nickname; the rules' limit is carried."""
+    """A reminder to fix a non-compliant nickname; the rules' limit is carried: how many
+    ignored reminders make the member removal_due, None when the rules set no sanction
+    for them (every event of 0.1.0 carries a number).
+    """
 
     reminder: int
-    reminders_before_removal: int
+    reminders_before_removal: int | None
     nickname_rule: str
 
 
@@ -202,12 +208,16 @@ class MembershipReviewed(MembershipEvent):
 
 
 class TaskAssigned(JudgedEvent):
-    """A task a leader assigns, to be acknowledged by `deadline_at` (R1: 30 minutes)."""
+    """A task a leader assigns, to be acknowledged by `deadline_at` (R1: 30 minutes).
+    `assigned_by` is the leader who gave it, when someone else recorded it (None: the
+    actor gave it, as every event of 0.1.0 says).
+    """
 
     task_id: str
     summary: str
     deadline_at: AwareDatetime
     category: str
+    assigned_by: str | None = None
 
 
 class TaskAcknowledged(MembershipEvent):
@@ -218,6 +228,29 @@ class TaskMissed(MembershipEvent):
     """A missed deadline confirmed by an admin; recorded with the strike it earns."""
 
     task_id: str
+
+
+class NicknameExemptionGranted(JudgedEvent):
+    """A nickname exemption of the rulebook granted after admission (R3: an executive
+    promoted later uses the plain name), and whether the nickname complies with it.
+    """
+
+    exemption: str
+    nickname: str
+    nickname_ok: bool | None = None
+    nickname_rule: str | None = None
+
+
+class CautionIssued(JudgedEvent):
+    """A friendly reminder about a minor violation (R3 第十二条 "善意提醒"): recorded and
+    shown, never a strike.
+    """
+
+    caution_id: str
+    category: str
+    category_label: str
+    reason: str
+    rule_text: str = ""
 
 
 class MemberReadmitted(MembershipEvent):
@@ -243,6 +276,8 @@ MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
     TaskAssigned,
     TaskAcknowledged,
     TaskMissed,
+    NicknameExemptionGranted,
+    CautionIssued,
 )
 GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (
     GroupRegistered, RoleGranted, RoleRevoked, RulebookAmended, GroupReviewed)

@@ -21,6 +21,7 @@ from functools import singledispatch
 from typing import Any, Literal
 
 from ledger.events import (
+    CautionIssued,
     FlagConfirmed,
     FlagDismissed,
     MemberAdmitted,
@@ -31,6 +32,7 @@ from ledger.events import (
     MembershipEvent,
     MembershipReviewed,
     MessageFlagged,
+    NicknameExemptionGranted,
     NicknameReminded,
     TaskAcknowledged,
     TaskAssigned,
@@ -141,7 +143,7 @@ class MembershipState:
     reviewed_at: datetime | None = None
     review_period_days: int | None = None
     since: datetime | None = None
-    exemption: str | None = None  # the nickname exemption granted at the last admission
+    exemption: str | None = None  # the nickname exemption of the last admission or grant
     # What explains the standing: the event that set the status (None when a strike's
     # expiry did), the unanswered reminders, and the on-sight strike.
     since_version: int | None = None
@@ -335,6 +337,20 @@ def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
     return _with(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
                  reminders=0 if cleared else state.reminders,
                  reminder_versions=() if cleared else state.reminder_versions)
+
+
+@_apply.register
+def _(event: NicknameExemptionGranted, state: MembershipState) -> MembershipState:
+    # The nickname judged again with the exemption: compliant now, the reminders clear.
+    cleared = event.nickname_ok is not False
+    return _with(state, exemption=event.exemption, nickname_ok=event.nickname_ok,
+                 reminders=0 if cleared else state.reminders,
+                 reminder_versions=() if cleared else state.reminder_versions)
+
+
+@_apply.register
+def _(event: CautionIssued, state: MembershipState) -> MembershipState:
+    return state  # a friendly reminder: shown in the history, never a strike
 
 
 @_apply.register

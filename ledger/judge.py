@@ -4,9 +4,11 @@ never refuses anything.
 
 What is judged, and where to find it:
 
-    who may do it        check_owner, check_moderator, check_actor_or_moderator
+    who may do it        check_owner, check_moderator, check_actor_or_moderator, check_right
+                         (RIGHTS: what the leader and reviewer roles may do)
     the group's rules    check_unregistered, check_registered, check_amendment, check_admission,
-                         check_exemption, check_review, check_grant, check_revoke
+                         check_exemption, check_review, check_grant, check_revoke,
+                         check_task_giver
     a membership         check_fits (one rule per event type: in the group, a flag still
                          open, a task not yet acknowledged …) and check_insertable (a late
                          fact may not contradict the facts recorded after it)
@@ -21,7 +23,7 @@ Each check raises a `LedgerError` with a message a person can act on, or returns
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -43,6 +45,7 @@ from ledger.errors import (
     TimelineConflict,
 )
 from ledger.events import (
+    CautionIssued,
     FlagConfirmed,
     FlagDismissed,
     MemberAdmitted,
@@ -53,6 +56,7 @@ from ledger.events import (
     MembershipEvent,
     MembershipReviewed,
     MessageFlagged,
+    NicknameExemptionGranted,
     NicknameReminded,
     TaskAcknowledged,
     TaskAssigned,
@@ -67,8 +71,28 @@ if TYPE_CHECKING:
 
 MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
 
+# Rights a role holds beside the owner's and the admins' (README, "Who may do what"):
+# a leader gives tasks (R1 3.5 领导人, R3 第十条 领导布置的任务); the supervising office
+# holds `reviewer` and cautions and flags (R3 第十二条 总裁办……日常监督, 善意提醒).
+RIGHTS: dict[str, frozenset[str]] = {
+    "assign tasks": frozenset({"leader"}),
+    "caution members": frozenset({"reviewer"}),
+    "raise flags": frozenset({"reviewer"}),
+}
+
 
 # Who may do it -----------------------------------------------------------------------
+
+
+def holds_right(group: Group, actor: str, right: str) -> bool:
+    """The owner or an admin, or a role the right is given to."""
+    return group.is_moderator(actor) or bool(group.roles_of(actor) & RIGHTS[right])
+
+
+def check_right(group: Group, actor: str, right: str, *, or_else: str = "") -> None:
+    if not holds_right(group, actor, right):
+        roles = " or ".join(f"a {role}" for role in sorted(RIGHTS[right]))
+        check_moderator(group, actor, right, or_else=f", or {roles}{or_else}")
 
 
 def check_owner(group: Group, actor: str, doing: str) -> None:
@@ -105,16 +129,34 @@ def check_registered(group: Group, moment: datetime) -> None:
                          f"no fact of it can happen at {format_time(moment)}")
 
 
+AMENDMENT_HORIZON = timedelta(days=366)  # "more than a year ahead" is refused
+
+
 def check_amendment(group: Group, actor: str, effective_at: datetime,
-                    recorded_at: datetime) -> None:
-    """A new version takes effect no earlier than the moment it is recorded (the ledger
-    never re-judges a fact it already holds), and after the version in force.
+                    recorded_at: datetime,
+                    first_fact_since: MembershipEvent | None = None) -> None:
+    """A new version takes effect after the version in force, and never re-judges a fact
+    the ledger already holds: a resolution recorded late (R2 第三条(八)) takes effect from
+    the day it was passed only when nothing recorded in the group happened from then on
+    (`first_fact_since`: the first such fact, if any). Not more than a year ahead.
     """
     check_owner(group, actor, "amend the rules")
-    if effective_at < recorded_at.replace(microsecond=0):
+    assert group.registered_at is not None
+    if effective_at < group.registered_at:
+        raise RuleBroken(f"an amendment of {group.key}'s rules cannot take effect at "
+                         f"{format_time(effective_at)}, before the group was registered "
+                         f"({format_time(group.registered_at)}): give a later --effective")
+    if effective_at < recorded_at.replace(microsecond=0) and first_fact_since is not None:
+        fact = first_fact_since
+        raise RuleBroken(f"an amendment of {group.key}'s rules cannot take effect at "
+                         f"{format_time(effective_at)}, before it is recorded: the "
+                         f"{type(fact).__name__} of {fact.member} at "
+                         f"{format_time(fact.occurred_at)} already happened and was judged "
+                         "by the rules then in force (give an --effective after it)")
+    if effective_at > recorded_at + AMENDMENT_HORIZON:
         raise RuleBroken(f"an amendment cannot take effect at {format_time(effective_at)}, "
-                         "before it is recorded: facts already in the ledger were judged "
-                         "by the rules then in force (give an --effective from now on)")
+                         "more than a year ahead: record it nearer the day (give an "
+                         "--effective within a year)")
     latest = group.versions[-1]
     if effective_at < latest.effective_at:
         raise RuleBroken(f"version {latest.version} of {group.key}'s rules is in force from "
@@ -207,7 +249,8 @@ def check_remind(state: MembershipState, rules: RuleVersion, at: datetime) -> No
         raise RuleBroken(f"{state.member}'s nickname {state.nickname!r} in {state.group} "
                          f"follows the rules ({nickname_rule.description}) at "
                          f"{format_time(at)}: nothing to remind")
-    if state.is_in_group and state.reminders >= nickname_rule.reminders_before_removal:
+    limit = nickname_rule.removal_after_reminders
+    if state.is_in_group and limit is not None and state.reminders >= limit:
         raise RuleBroken(f"{state.member} has ignored {state.reminders} reminders already "
                          f"and is removal_due in {state.group}: remove them, or wait for "
                          "a compliant rename")
@@ -220,9 +263,11 @@ def check_message_time(message_at: datetime | None, flagged_at: datetime) -> Non
                            "was posted")
 
 
-def check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None) -> None:
+def check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None,
+                         *, given: str = "--message-at") -> None:
     """An off-hours category stands only for a message posted outside every allowed
-    window.
+    window, wherever it is recorded (a flag, a warning); both ends of a window are in it.
+    `given` names the option that gave the message's time.
     """
     posting = rules.rulebook.posting
     if posting is None or category != posting.category:
@@ -233,8 +278,18 @@ def check_posting_window(rules: RuleVersion, category: str, message_at: datetime
     window = posting.window_at(message_at)
     if window is not None:
         local = message_at.astimezone(ZoneInfo(posting.timezone))
-        raise RuleBroken(f"a message at {local:%a %H:%M} ({posting.timezone}) is inside the "
-                         f"allowed window {window.describe()}: it is not {category}")
+        shown = f"{local:%a %H:%M}" + (f":{local:%S}" if local.second else "")
+        advice = "" if given == "--message-at" else (
+            f" (give {given} the time the message was posted)")
+        raise RuleBroken(f"a message at {shown} ({posting.timezone}) is inside the "
+                         f"allowed window {window.describe()}: it is not {category}{advice}")
+
+
+def check_task_giver(group: Group, assigned_by: str) -> None:
+    """The one named as giving a task holds the right to (a leader, the owner, an admin)."""
+    if not holds_right(group, assigned_by, "assign tasks"):
+        raise NotPermitted(f"{assigned_by} does not give tasks in {group.key}: a task is given "
+                           "by the owner, an admin or a leader (grant --role leader first)")
 
 
 MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
@@ -375,12 +430,31 @@ def _(event: MemberAdmitted, state: MembershipState) -> None:
 @_fits.register(MemberRenamed)
 @_fits.register(NicknameReminded)
 @_fits.register(MessageFlagged)
-@_fits.register(WarningIssued)
 @_fits.register(MemberLeft)
 @_fits.register(MembershipReviewed)
 @_fits.register(TaskAssigned)
+@_fits.register(CautionIssued)
 def _(event: MembershipEvent, state: MembershipState) -> None:
     check_in_group(state, event.occurred_at)
+
+
+@_fits.register
+def _(event: WarningIssued, state: MembershipState) -> None:
+    # R1 3.7 执意退群: the departure is the violation. A strike dated to the very moment
+    # the member left is of their time in the group, and may be recorded after they left;
+    # the departure stays as it was.
+    if state.presence == "left" and state.since == event.occurred_at:
+        return
+    check_in_group(state, event.occurred_at)
+
+
+@_fits.register
+def _(event: NicknameExemptionGranted, state: MembershipState) -> None:
+    check_in_group(state, event.occurred_at)
+    if state.exemption == event.exemption:
+        raise RuleBroken(f"{state.member} already holds the nickname exemption "
+                         f"{event.exemption} in {state.group} at "
+                         f"{format_time(event.occurred_at)}: nothing to grant")
 
 
 @_fits.register

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ledger.errors import InvalidInput, RulebookError, UnknownCategory
@@ -56,7 +57,16 @@ class NicknameRule(_Model):
     examples: tuple[str, ...] = ()
     exemptions: tuple[NicknameExemption, ...] = ()
     reminders_before_removal: int = Field(default=3, ge=1)
+    # What ignored reminders lead to. Only R2 sanctions a nickname ("对多次提醒不配合的微信
+    # 进行清理"); the others set "none" and reminders are only counted. The default keeps
+    # 0.1.0's reading, so that a stored rulebook without the key judges as it did then.
+    on_reminders_ignored: Literal["removal_due", "none"] = "removal_due"
     rule: str = ""
+
+    @property
+    def removal_after_reminders(self) -> int | None:
+        """How many ignored reminders make a member removal_due (None: no sanction)."""
+        return self.reminders_before_removal if self.on_reminders_ignored == "removal_due" else None
 
     @field_validator("pattern")
     @classmethod
@@ -68,7 +78,7 @@ class NicknameRule(_Model):
     def _examples_match(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
         pattern = info.data.get("pattern")
         for example in value:
-            if pattern is not None and not re.fullmatch(pattern, example):
+            if pattern is not None and not regex.fullmatch(pattern, example):
                 raise ValueError(f"example {example!r} does not match the pattern {pattern!r}")
         return value
 
@@ -83,9 +93,9 @@ class NicknameRule(_Model):
 
     def matches(self, nickname: str, exemption: str | None = None) -> bool:
         special = self.exemption(exemption)
-        if special is not None and re.fullmatch(special.pattern, nickname):
+        if special is not None and regex.fullmatch(special.pattern, nickname):
             return True
-        return re.fullmatch(self.pattern, nickname) is not None
+        return regex.fullmatch(self.pattern, nickname) is not None
 
 
 class StrikeRule(_Model):
@@ -131,14 +141,19 @@ class Window(_Model):
         return int(hours) * 60 + int(minutes)
 
     def contains(self, local: datetime) -> bool:
-        start, end = self._minutes(self.start), self._minutes(self.end)
-        minute = local.hour * 60 + local.minute
+        """Both ends are part of the window, to the minute: "0:00开始到7:30" allows a post at
+        07:30:00, not one at 07:30:01.
+        """
+        start, end = self._minutes(self.start) * 60, self._minutes(self.end) * 60
+        second = (local.hour * 3600 + local.minute * 60 + local.second
+                  + local.microsecond / 1_000_000)
         today = WEEKDAYS[local.weekday()]
         if start <= end:
-            return today in self.days and start <= minute < end
+            return today in self.days and start <= second <= end
         # Across midnight: the part after midnight belongs to the day it started on.
         yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
-        return (today in self.days and minute >= start) or (yesterday in self.days and minute < end)
+        return ((today in self.days and second >= start)
+                or (yesterday in self.days and second <= end))
 
     def describe(self) -> str:
         days = "daily" if set(self.days) == set(WEEKDAYS) else ",".join(self.days)
@@ -224,11 +239,40 @@ class Rulebook(_Model):
         return None if days is None else occurred_at + timedelta(days=days)
 
 
+# Keys added after release 0.1.0, by the path of their table. A rulebook is shown (as
+# JSON) without them while they hold their default, so that what an old ledger's stored
+# rules show is what they showed then; set, they are shown.
+ADDED_KEYS: dict[tuple[str, ...], dict[str, Any]] = {
+    ("nickname",): {"on_reminders_ignored": "removal_due"},
+}
+
+
+def document(book: Rulebook) -> dict[str, Any]:
+    """The validated rulebook as JSON types, for people and machines to read."""
+    data = book.model_dump(mode="json")
+    for path, defaults in ADDED_KEYS.items():
+        table: Any = data
+        for part in path:
+            table = table.get(part) if isinstance(table, dict) else None
+        if isinstance(table, dict):
+            for key, default in defaults.items():
+                if table.get(key) == default:
+                    del table[key]
+    return data
+
+
 def _check_regex(value: str) -> str:
+    # The `regex` package, for Unicode script properties such as \p{Han} (every Han
+    # character, the extension blocks included), which `re` does not know.
     try:
-        re.compile(value)
-    except re.error as error:
-        raise ValueError(f"pattern {value!r} is not a regular expression: {error}") from None
+        regex.compile(value)
+    except regex.error as error:
+        try:  # Python's own wording of the mistake, when `re` finds one too
+            re.compile(value)
+            reason = str(error)
+        except re.error as re_error:
+            reason = str(re_error)
+        raise ValueError(f"pattern {value!r} is not a regular expression: {reason}") from None
     return value
 
 

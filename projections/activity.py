@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.clock import format_time, from_utc_key, utc_key
 from ledger.events import (
+    CautionIssued,
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,
@@ -22,6 +23,7 @@ from ledger.events import (
     MemberRenamed,
     MembershipReviewed,
     MessageFlagged,
+    NicknameExemptionGranted,
     NicknameReminded,
     RoleGranted,
     RoleRevoked,
@@ -53,6 +55,8 @@ KINDS: dict[type[LedgerEvent], str] = {
     TaskAssigned: "tasks",
     TaskAcknowledged: "acknowledgements",
     TaskMissed: "missed_tasks",
+    NicknameExemptionGranted: "exemptions",
+    CautionIssued: "cautions",
 }
 # The columns an auditor reads first; every other kind is counted under `other`.
 MAIN = ("admissions", "warnings", "removals", "confirmations", "dismissals", "readmissions")

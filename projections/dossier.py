@@ -51,12 +51,20 @@ class MemberGroupsView(View):
 VIEW = MemberGroupsView()
 
 
+# Optional fields added to event types after release 0.1.0: left out of an event's
+# facts while unset, so that an old ledger's history reads as it did.
+_ADDED_FIELDS: dict[str, tuple[str, ...]] = {"TaskAssigned": ("assigned_by",)}
+
+
 def event_line(event: MembershipEvent) -> dict[str, Any]:
     """One event as history and the dossier show it: when it happened and was recorded,
     what, by whom, its facts in a phrase (`details`), the rule text it cited, and all its
     facts.
     """
     facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
+    for key in _ADDED_FIELDS.get(type(event).__name__, ()):
+        if facts.get(key) is None:
+            del facts[key]  # unset, as every event of 0.1.0: shown as 0.1.0 showed it
     details = "; ".join([*judged_by(facts), *(f"{k}={phrase(v)}" for k, v in facts.items()
                                               if v not in (None, "") and k not in _NOT_IN_DETAILS)])
     return {"occurred_at": format_time(event.occurred_at),

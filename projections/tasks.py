@@ -40,7 +40,8 @@ class TasksView(View):
                  "assigned_at, assigned_utc, assigned_recorded_utc, deadline_at, "
                  "deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (task_id) DO NOTHING",
-                 (event.task_id, event.group, event.member, event.summary, event.actor,
+                 (event.task_id, event.group, event.member, event.summary,
+                  event.assigned_by or event.actor,
                   format_time(event.occurred_at), utc_key(event.occurred_at),
                   utc_key(event.recorded_at), format_time(event.deadline_at),
                   utc_key(event.deadline_at)))

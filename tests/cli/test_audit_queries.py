@@ -534,7 +534,7 @@ class TestDossier:
             "-----------  ---------  ----------\n"
             "g9     wx_li   李x明     removal_due  4        2026-11-24T18:00:00+08:00  "
             "             0          no\n"
-            "\ng9: removal_due, because:\n"
+            "\ng9 (加侨业委会9栋业主群): removal_due, because:\n"
             + "".join(f"  {when}  {event} by {actor}: {short(summary)}\n"
                       for when, event, actor, summary in explanation_lines(story))
             + "\noccurred_at                recorded_at                group  event           "
@@ -684,7 +684,7 @@ class TestFuture:
 # Replay -----------------------------------------------------------------------------------
 
 VIEW_ROWS = [("standings", 2), ("strikes", 3), ("disputes", 2), ("activity", 11),
-             ("cases", 5), ("tasks", 0), ("member_groups", 2)]
+             ("cases", 5), ("tasks", 0), ("member_groups", 2), ("groups", 1)]
 
 
 def replay_table(stdout: str) -> list[tuple[str, int, str, str]]:

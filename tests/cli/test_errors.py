@@ -73,7 +73,7 @@ REFUSALS = [
      "admin1 may not amend the rules in g9: only the owner (owner1) may"),
     ("task assign", "wx_wang",
      ["task", "assign", "g9", "wx_li", "--summary", "报名单", "--deadline-minutes", "30"],
-     f"wx_wang may not assign tasks in g9: {ONLY_MODERATORS}"),
+     f"wx_wang may not assign tasks in g9: {ONLY_MODERATORS}, or a leader"),
 ]
 
 
@@ -508,7 +508,7 @@ class TestUsageErrors:
         (["member", "remove", "g9", "wx_li"], "member remove [OPTIONS] GROUP MEMBER",
          "Missing option '--reason'."),
         (["group", "grant", "g9", "wx_li"], "group grant [OPTIONS] GROUP MEMBER",
-         "Missing option '--role'. Choose from:\n\towner,\n\tadmin,\n\tsecretary,\n\treviewer"),
+         "Missing option '--role'. Choose from:\n\towner,\n\tadmin,\n\tsecretary,\n\treviewer,\n\tleader"),
         (["group", "create", "g9", "--owner", "o"], "group create [OPTIONS] GROUP",
          "Missing option '--name'."),
     ], ids=["warn", "member admit", "member remove", "group grant", "group create"])
@@ -532,4 +532,4 @@ class TestUsageErrors:
 
         usage_error(result, "group grant [OPTIONS] GROUP MEMBER",
                     "Invalid value for '--role': 'king' is not one of "
-                    "'owner', 'admin', 'secretary', 'reviewer'.")
+                    "'owner', 'admin', 'secretary', 'reviewer', 'leader'.")

@@ -304,7 +304,8 @@ class TestR2Estate:
         run.ok("owner1", "group", "grant", "g9", "admin1", "--role", "admin",
                "--at", at(2, "09:05"))
         run.ok("admin1", "member", "admit", "g9", "wang", "--nickname", "g9#1003@王x",
-               "--relation", "owner", "--verified-by", "admin1", "--at", at(2, "10:00"))
+               "--relation", "owner", "--invited-by", "admin1", "--verified-by", "admin1",
+               "--at", at(2, "10:00"))
         return run
 
     def admit_zhao(self, run: Cli) -> None:
@@ -393,13 +394,14 @@ class TestR2Estate:
         assert run.refused("admin1", "member", "remind", "g9", "li",
                            "--at", at(6, "09:00")) == error(
             f"li's nickname 'g9#1001@李x明' in g9 follows the rules (楼号#房号@昵称, e.g. "
-            f"g9#1001@李x明; at least 楼号#房号, e.g. g9#1001) at {iso(6, '09:00')}: "
+            f"g9#1001@李x明; at least the room, e.g. 1102@周x) at {iso(6, '09:00')}: "
             "nothing to remind")
 
     def test_room_number_is_enough_and_a_wrong_rename_counts_again(self, run: Cli) -> None:
         """「至少备注房间号,方便群内交流邻里辨析。」"""
         run.ok("admin1", "member", "admit", "g9", "li", "--nickname", "g9#1001",
-               "--relation", "owner", "--verified-by", "admin1", "--at", at(2, "11:00"))
+               "--relation", "owner", "--invited-by", "wang", "--verified-by", "admin1",
+               "--at", at(2, "11:00"))
         assert run.ok("li", "member", "rename", "g9", "li", "李x明", "--at", at(3, "09:00")) == (
             "Renamed li in g9: g9#1001 → 李x明. The nickname does not follow the group's "
             "pattern: remind them to fix it.\n")
@@ -618,9 +620,13 @@ class TestR4Referees:
         (at(TUE, "06:59"), "Tue 06:59", "daily 00:00–07:30"),
         (at(THU, "21:00"), "Thu 21:00", "thu 21:00–22:30"),
         (at(THU, "22:29"), "Thu 22:29", "thu 21:00–22:30"),
+        # The end minute is part of the window: "到7:30" allows a post at 07:30:00.
+        (at(TUE, "07:30"), "Tue 07:30", "daily 00:00–07:30"),
+        (at(THU, "22:30"), "Thu 22:30", "thu 21:00–22:30"),
         # The same Thursday session, the time given in UTC.
         (f"2026-11-{THU}T13:30Z", "Thu 21:30", "thu 21:00–22:30"),
-    ], ids=["midnight", "06:59", "thu-21:00", "thu-22:29", "thu-in-utc"])
+    ], ids=["midnight", "06:59", "thu-21:00", "thu-22:29", "07:30:00", "thu-22:30:00",
+            "thu-in-utc"])
     def test_a_message_inside_a_posting_window_is_not_off_hours(
             self, run: Cli, message_at: str, shown: str, window: str) -> None:
         """「5、要求大家发信息的时间是每天午夜的0:00开始到7:30」
@@ -632,11 +638,11 @@ class TestR4Referees:
             "it is not off_hours")
 
     @pytest.mark.parametrize("message_at", [
-        at(TUE, "07:30"), at(TUE, "15:10"), at(THU, "20:59"), at(THU, "22:30"),
+        at(TUE, "07:30:01"), at(TUE, "15:10"), at(THU, "20:59"), at(THU, "22:30:01"),
         at(WED, "21:30"),
-    ], ids=["07:30", "afternoon", "thu-20:59", "thu-22:30", "wed-21:30"])
+    ], ids=["07:30:01", "afternoon", "thu-20:59", "thu-22:30:01", "wed-21:30"])
     def test_a_message_outside_the_windows_is_off_hours(self, run: Cli, message_at: str) -> None:
-        """「其他时间请不要闲聊。」"""
+        """「其他时间请不要闲聊。」 — a second after 7:30 (or 22:30 on Thursday) is outside."""
         out = run.ok("tang", "flag", "raise", "mf", "wu", "--category", "off_hours",
                      "--message", "m-42", "--message-at", message_at, "--at", at(TUE, "23:00"))
         flag = out.rstrip("\n").split("\n")[-1]
@@ -683,3 +689,350 @@ class TestR4Referees:
         assert out.startswith("Warned he in mf for ads: 1 of 3 strikes, warned.\n")
         assert run.standings("mf", "he") == [
             row("mf", "he", "四川成都-何方", "warned", 1, iso(TUE, "09:10"))]
+
+
+# What each group's admins found missing or wrong (issue 9) --------------------------------
+
+
+class TestR1CompanyAsLived:
+    """篇一, lived through by the admins of 酒神公司 (the fixture of TestR1Company)."""
+
+    run = TestR1Company.run  # the same group, set up the same way
+
+    def test_ignored_reminders_are_counted_and_never_a_sanction(self, run: Cli) -> None:
+        """「3.3、命名规则:部门+姓名;例如:“销售部-张三”。」 — R1 gives no sanction for a
+        nickname: only R2 does (「对多次提醒不配合的微信进行清理」).
+        """
+        run.ok("admin1", "member", "admit", "sales", "zhang", "--nickname", "张三",
+               "--verified-by", "admin1", "--at", at(2, "11:00"))
+        for n in (1, 2, 3, 4):
+            assert run.ok("admin1", "member", "remind", "sales", "zhang",
+                          "--at", at(2 + n, "10:00")) == (
+                f"Reminded zhang in sales to fix the nickname '张三' (reminder {n}; the rules "
+                "set no sanction for ignored reminders; active).\n")
+
+        assert run.standings("sales", "zhang") == [row(
+            "sales", "zhang", "张三", "active", 0, iso(2, "11:00"), nickname_ok=False,
+            reminders=4)]
+        assert [(e["event"], e["reminder"], e["reminders_before_removal"])
+                for e in run.history("sales", "zhang")[1:]] == [
+            ("NicknameReminded", n, None) for n in (1, 2, 3, 4)]
+
+    @pytest.mark.parametrize("nickname", ["IT部-赵六", "销售2部-王五", "财务部-刘䶮",
+                                          "技术部-𠮷田"])
+    def test_a_department_may_hold_latin_letters_and_digits_and_a_name_any_han(
+            self, run: Cli, nickname: str) -> None:
+        """「3.3、命名规则:部门+姓名;例如:“销售部-张三”。」 — 部门 as the company names it
+        (IT部, 销售2部), and 姓名 in any Han character, the extension blocks included
+        (䶮 is in Extension A, 𠮷 in Extension B).
+        """
+        assert run.ok("admin1", "member", "admit", "sales", "new", "--nickname", nickname,
+                      "--verified-by", "admin1", "--at", at(2, "11:00")) == (
+            f"Admitted new to sales as {nickname}.\n")
+        assert run.standings("sales", "new")[0]["nickname_ok"] is True
+
+    def test_a_third_strike_recorded_late_says_the_standing_then_and_now(
+            self, run: Cli) -> None:
+        """「3.6、禁止在群内发布不良倾向、色情、赌博、病毒链接、无关商业广告及其他有害信息;……一经发现则按照相关条例进行处罚。」"""
+        run.ok("admin1", "warn", "sales", "li", "--category", "ads", "--at", at(3, "10:00"))
+        run.ok("admin1", "warn", "sales", "li", "--category", "ads", "--at", at(10, "10:00"))
+
+        out = run.ok("admin1", "warn", "sales", "li", "--category", "harmful",
+                     "--at", at(5, "10:00"))
+
+        assert out.split("\n")[0] == (
+            f"Warned li in sales for harmful: 2 of 3 strikes, warned at {iso(5, '10:00')}; "
+            "now 3 of 3 strikes, removal_due.")
+        assert run.standings("sales", "li") == [
+            row("sales", "li", "销售部-李四", "removal_due", 3, iso(10, "10:00"))]
+
+    def test_quitting_on_purpose_may_be_sanctioned_the_next_morning(self, run: Cli) -> None:
+        """「3.7、如果群内成员不停从群管理、执意退群,则以警告处分,退群带来的后果个人承担。」 —
+        the member quits first; the head decides the next morning that it was defiance.
+        """
+        run.ok("li", "member", "leave", "sales", "li", "--at", at(4, "20:00"))
+        # Not a moment they were in the group: refused, nothing written.
+        assert run.refused("boss", "warn", "sales", "li", "--category", "defiance",
+                           "--at", at(4, "20:01")) == error(
+            f"li is not in sales at {iso(4, '20:01')}: they left the group: admit them again "
+            "first")
+
+        out = run.ok("boss", "warn", "sales", "li", "--category", "defiance",
+                     "--reason", "执意退群", "--at", at(4, "20:00"))
+
+        assert out.split("\n")[0] == "Warned li in sales for defiance: 1 of 3 strikes, left."
+        assert run.standings("sales", "li") == [
+            row("sales", "li", "销售部-李四", "left", 1, iso(4, "20:00"))]
+        left, strike = run.history("sales", "li")[1:]
+        assert (left["event"], left["occurred_at"], left["actor"]) == (
+            "MemberLeft", iso(4, "20:00"), "li")
+        assert (strike["event"], strike["occurred_at"], strike["category"], strike["reason"],
+                strike["actor"]) == (
+            "WarningIssued", iso(4, "20:00"), "defiance", "执意退群", "boss")
+        assert strike["recorded_at"] > left["recorded_at"]
+
+    def test_a_leader_who_is_no_admin_gives_a_task(self, run: Cli) -> None:
+        """「3.5、领导人在群里下达的当天需要完成或者解决的问题,相关责任人必须在网络畅通的情况下马上予以回复确认」"""
+        assert run.refused("manager", "task", "assign", "sales", "li", "--summary", "报价",
+                           "--at", at(3, "09:00")) == error(
+            "manager may not assign tasks in sales: only the owner or an admin may, or a "
+            "leader")
+        run.ok("boss", "group", "grant", "sales", "manager", "--role", "leader",
+               "--at", at(3, "08:00"))
+
+        task = run.last_id("manager", "task", "assign", "sales", "li", "--summary", "报价",
+                           "--at", at(3, "09:00"))
+        # An admin records a task the leader gave in the group; the task says who gave it.
+        told = run.last_id("admin1", "task", "assign", "sales", "li", "--summary", "对账",
+                           "--by", "manager", "--at", at(3, "09:05"))
+        assert run.refused("admin1", "task", "assign", "sales", "li", "--summary", "对账",
+                           "--by", "li", "--at", at(3, "09:10")) == error(
+            "li does not give tasks in sales: a task is given by the owner, an admin or a "
+            "leader (grant --role leader first)")
+        # A leader gives tasks; sanctions stay with the owner and admins.
+        assert run.refused("manager", "warn", "sales", "li", "--category", "ads",
+                           "--at", at(3, "09:10")) == error(
+            "manager may not warn members in sales: only the owner or an admin may")
+
+        tasks = run.json("task", "list", "--group", "sales", "--as-of", at(3, "09:20"))
+        assert sorted((t["task"], t["assigned_by"], t["summary"]) for t in tasks) == sorted([
+            (task, "manager", "报价"), (told, "manager", "对账")])
+        recorded = run.history("sales", "li")[-1]
+        assert (recorded["actor"], recorded["assigned_by"]) == ("admin1", "manager")
+
+
+class TestR2EstateAsLived:
+    """篇二, lived through by the admins of 加侨悦山城."""
+
+    run = TestR2Estate.run  # the same group, set up the same way
+
+    @pytest.mark.parametrize("nickname", ["1102@周x", "1102"])
+    def test_the_room_alone_is_a_compliant_nickname(self, run: Cli, nickname: str) -> None:
+        """「成员的昵称建议采用“楼号#房号@昵称/名字”的形式」「至少备注房间号,方便群内交流邻里辨析。」"""
+        assert run.ok("admin1", "member", "admit", "g9", "zhou", "--nickname", nickname,
+                      "--relation", "owner", "--invited-by", "wang", "--verified-by", "admin1",
+                      "--at", at(2, "11:00")) == f"Admitted zhou to g9 as {nickname}.\n"
+        assert run.standings("g9", "zhou") == [
+            row("g9", "zhou", nickname, "active", 0, iso(2, "11:00"))]
+
+
+    def test_one_joins_on_an_owners_invitation_and_an_admins_review(self, run: Cli) -> None:
+        """「成员入群需证实业主身份,方可入群,接受业主邀请入群,群管理者审核。」 — the inviter is
+        an owner in the group (an owner or a resident relative, 「都视为业主」) or one who
+        runs it; the verifier is the owner or an admin.
+        """
+        admit = ("admin1", "member", "admit", "g9", "li", "--nickname", "g9#1001@李x明",
+                 "--relation", "family", "--verified-by", "admin1")
+        assert run.refused(*admit, "--at", at(3, "10:00")) == error(
+            "g9's rules (estate v1) admit members on an invitation: give --invited-by")
+        run.ok("wang", "member", "leave", "g9", "wang", "--note", "房屋已出售",
+               "--at", at(3, "09:00"))
+        for inviter in ("wang", "ghost"):  # an owner who has left, and nobody at all
+            assert run.refused(*admit, "--invited-by", inviter, "--at", at(3, "10:00")) == error(
+                f"{inviter} may not invite members to g9: under estate v1 only owner or admin "
+                "or member may invite")
+        assert run.refused("admin1", "member", "admit", "g9", "li", "--nickname",
+                           "g9#1001@李x明", "--relation", "family", "--invited-by", "admin1",
+                           "--verified-by", "wang", "--at", at(3, "10:00")) == error(
+            "wang may not verify members of g9: identity is verified by the owner or an admin")
+        assert run.standings("g9") == [
+            row("g9", "wang", "g9#1003@王x", "left", 0, iso(3, "09:00"))]
+
+        assert run.ok(*admit, "--invited-by", "owner1", "--at", at(3, "10:00")) == (
+            "Admitted li to g9 as g9#1001@李x明.\n")
+        # A resident relative, now a member, invites in turn.
+        assert run.ok("admin1", "member", "admit", "g9", "zhao", "--nickname", "g9#1201@赵姐",
+                      "--relation", "owner", "--invited-by", "li", "--verified-by", "admin1",
+                      "--at", at(3, "11:00")) == "Admitted zhao to g9 as g9#1201@赵姐.\n"
+        admitted = run.history("g9", "zhao")[0]
+        assert (admitted["invited_by"], admitted["verified_by"]) == ("li", "admin1")
+
+    def test_one_resolution_amends_many_groups_in_one_transaction(
+            self, run: Cli, tmp_path: Path) -> None:
+        """「(八)未尽事宜,经业主之家代表(各群主、楼栋热心楼代表)会议形成决议之后作为群规的补充,具有等同效应。」
+        — for the 21 groups at once (「共计21个群」); a resolution recorded late takes effect
+        from the day it was passed only where nothing happened since.
+        """
+        for key in ("g10", "g11"):
+            run.ok("owner1", "group", "create", key, "--name", f"加侨业委会{key[1:]}栋业主群",
+                   "--owner", "owner1", "--rulebook", "builtin:estate", "--at", at(2, "09:00"))
+        run.ok("owner1", "group", "create", "sales", "--name", "销售部工作群", "--owner",
+               "owner1", "--rulebook", "builtin:company", "--at", at(2, "09:00"))
+        amended = tmp_path / "estate-2026-11.toml"
+        text = (Path(__file__).resolve().parents[2] / "ledger" / "rulebooks"
+                / "estate.toml").read_text(encoding="utf-8")
+        amended.write_text(text.replace("limit = 3\n", "limit = 4\n", 1), encoding="utf-8")
+
+        # g9 admitted wang on the 2nd at 10:00: a resolution of the 1st cannot reach it.
+        assert run.refused("owner1", "group", "amend", "--all-groups-with-rulebook",
+                           "estate", "--rulebook", str(amended), "--resolution",
+                           "业主之家代表会议决议 2026-11 号", "--effective",
+                           at(2, "09:30")) == error(
+            f"an amendment of g9's rules cannot take effect at {iso(2, '09:30')}, before it "
+            f"is recorded: the MemberAdmitted of wang at {iso(2, '10:00')} already happened "
+            "and was judged by the rules then in force (give an --effective after it)")
+        far = (datetime.now(CST) + timedelta(days=400)).strftime("%Y-%m-%dT00:00")
+        assert run.refused("owner1", "group", "amend", "g9", "--rulebook", str(amended),
+                           "--resolution", "远期决议", "--effective", f"{far}+08:00") == error(
+            f"an amendment cannot take effect at {far}:00+08:00, more than a year ahead: "
+            "record it nearer the day (give an --effective within a year)")
+
+        out = run.ok("owner1", "group", "amend", "--all-groups-with-rulebook", "estate",
+                     "--rulebook", str(amended), "--resolution", "业主之家代表会议决议 2026-11 号",
+                     "--effective", at(3, "00:00"))
+
+        assert out == "".join(
+            f"Amended the rules of {key}: estate v2 in force from {iso(3, '00:00')} by "
+            "业主之家代表会议决议 2026-11 号.\n" for key in ("g10", "g11", "g9"))
+        assert [(g["group"], g["rulebook"]) for g in run.json("group", "list")] == [
+            ("g10", "estate v2"), ("g11", "estate v2"), ("g9", "estate v2"),
+            ("sales", "company v1")]
+        # Three strikes now leave a member warned: the amended limit is 4.
+        for day in (4, 5, 6):
+            run.ok("admin1", "warn", "g9", "wang", "--category", "flooding",
+                   "--at", at(day, "10:00"))
+        assert run.standings("g9", "wang")[0]["status"] == "warned"
+
+
+class TestR3CorporateAsLived:
+    """篇三, lived through by 重庆实业集团's 行政人事部 and 总裁办."""
+
+    run = TestR3Corporate.run  # the same group, set up the same way
+
+    def test_an_executive_promoted_later_is_exempted_by_a_recorded_event(
+            self, run: Cli) -> None:
+        """「群昵称命名规则:部门〔huzhidao.com〕+员工姓名,例如:行政人事部-张某某(总裁、副总裁、各分管副总直接使用姓名)。」"""
+        run.ok("admin1", "member", "admit", "hq", "wang", "--nickname", "王建国",
+               "--verified-by", "admin1", "--at", at(6, "12:00", month=1))
+        run.ok("admin1", "member", "remind", "hq", "wang", "--at", at(7, "09:00", month=1))
+        assert run.refused("zhang", "member", "exempt", "hq", "wang", "--exemption",
+                           "executive", "--at", at(1, "09:00", month=3)) == error(
+            "zhang may not grant nickname exemptions in hq: only the owner or an admin may")
+        assert run.refused("admin1", "member", "exempt", "hq", "wang", "--exemption", "ceo",
+                           "--at", at(1, "09:00", month=3)) == error(
+            "unknown nickname exemption 'ceo': this rulebook knows executive")
+
+        assert run.ok("admin1", "member", "exempt", "hq", "wang", "--exemption", "executive",
+                      "--at", at(1, "09:00", month=3)) == (
+            "Exempted wang in hq (executive) as 王建国. The nickname follows the rules.\n")
+
+        assert run.standings("hq", "wang") == [
+            row("hq", "wang", "王建国", "active", 0, iso(6, "12:00", month=1),
+                review_due=True)]
+        exempted = run.history("hq", "wang")[-1]
+        assert (exempted["event"], exempted["exemption"], exempted["nickname_ok"],
+                exempted["occurred_at"]) == (
+            "NicknameExemptionGranted", "executive", True, iso(1, "09:00", month=3))
+        assert run.refused("admin1", "member", "exempt", "hq", "wang", "--exemption",
+                           "executive", "--at", at(2, "09:00", month=3)) == error(
+            f"wang already holds the nickname exemption executive in hq at "
+            f"{iso(2, '09:00', month=3)}: nothing to grant")
+        # Before the grant the plain name did not comply: the past reads as it was.
+        before = run.json("project", "standings", "--member", "wang",
+                          "--as-of", at(28, "09:00", month=2))
+        assert [(r["nickname_ok"], r["reminders"]) for r in before] == [(False, 1)]
+
+    def test_the_supervising_office_cautions_a_minor_violation_without_a_strike(
+            self, run: Cli) -> None:
+        """「第十二条 集团总裁办、项目总经办负责对微信群进行日常监督,对一般违规行为进行善意提醒,对严重违规行为及时提出处理意见。」"""
+        assert run.refused("zhang", "member", "caution", "hq", "zhang", "--category",
+                           "off_topic", "--reason", "闲聊", "--at", at(7, "10:00", month=1)) \
+            == error("zhang may not caution members in hq: only the owner or an admin may, "
+                     "or a reviewer")
+        run.ok("hr", "group", "grant", "hq", "总裁办-刘敏", "--role", "reviewer",
+               "--at", at(7, "09:00", month=1))
+
+        out = run.ok("总裁办-刘敏", "member", "caution", "hq", "zhang", "--category",
+                     "off_topic", "--reason", "工作群内闲聊，善意提醒",
+                     "--at", at(7, "10:00", month=1))
+
+        caution = out.rstrip("\n").split("\n")[-1]
+        assert out == ("Cautioned zhang in hq for off_topic: no strike (0 of 3 strikes, "
+                       f"active).\n{caution}\n")
+        assert run.json("project", "strikes", "--group", "hq") == []
+        cautioned = run.history("hq", "zhang")[-1]
+        assert (cautioned["event"], cautioned["actor"], cautioned["caution_id"],
+                cautioned["category"], cautioned["reason"]) == (
+            "CautionIssued", "总裁办-刘敏", caution, "off_topic", "工作群内闲聊，善意提醒")
+        assert [e["event"] for e in run.json("dossier", "zhang")["events"]] == [
+            "MemberAdmitted", "CautionIssued"]
+        # The office flags a serious one (处理意见); the admins decide.
+        flag = run.last_id("总裁办-刘敏", "flag", "raise", "hq", "zhang", "--category",
+                           "personal_attack", "--at", at(8, "10:00", month=1))
+        assert [(f["flag"], f["raised_by"], f["category"], f["state"])
+                for f in run.json("flag", "list", "--group", "hq")] == [
+            (flag, "总裁办-刘敏", "personal_attack", "open")]
+
+    def test_creation_is_approved_and_filed_and_group_show_says_so(self, run: Cli) -> None:
+        """「第四条 建立相关职能的微信群:」「5. 项目营销微信平台:由项目营销策划相关人员、客户组成,需报集团营销副总同意后建立,并报集团行政人事部备案。」"""
+        run.ok("hr", "group", "create", "mkt", "--name", "项目营销微信平台", "--owner", "hr",
+               "--rulebook", "builtin:corporate", "--approved-by", "营销副总-陈刚",
+               "--filed-with", "集团行政人事部备案 2026-02", "--at", at(1, "09:00", month=2))
+        run.ok("hr", "group", "grant", "mkt", "admin1", "--role", "admin",
+               "--at", at(1, "09:05", month=2))
+        run.ok("admin1", "member", "admit", "mkt", "li", "--nickname", "营销部-李四",
+               "--verified-by", "admin1", "--at", at(1, "10:00", month=2))
+        run.ok("admin1", "member", "leave", "mkt", "li", "--at", at(2, "10:00", month=2))
+
+        assert run.ok(None, "group", "show", "mkt") == (
+            "mkt: 项目营销微信平台, owned by hr, registered 2026-02-01T09:00:00+08:00.\n"
+            "Approved by 营销副总-陈刚; filed with 集团行政人事部备案 2026-02.\n"
+            "Rules in force: corporate v1 (重庆实业集团微信群管理办法 (corporate work groups)) "
+            "from builtin:corporate, since 2026-02-01T09:00:00+08:00.\n"
+            "Members: left 1.\n"
+            "\n"
+            "role   member  since\n"
+            "-----  ------  -------------------------\n"
+            "owner  hr      2026-02-01T09:00:00+08:00\n"
+            "admin  admin1  2026-02-01T09:05:00+08:00\n")
+        shown = run.json("group", "show", "mkt")
+        assert (shown["approved_by"], shown["filed_with"], shown["members"]) == (
+            "营销副总-陈刚", "集团行政人事部备案 2026-02",
+            {"active": 0, "warned": 0, "removal_due": 0, "temporarily_removed": 0,
+             "removed": 0, "left": 1})
+        assert run.ok(None, "group", "list") == (
+            "group  name              rulebook      owner  members  admins\n"
+            "-----  ----------------  ------------  -----  -------  ------\n"
+            "hq     集团工作群        corporate v1  hr     1        admin1\n"
+            "mkt    项目营销微信平台  corporate v1  hr     0        admin1\n")
+        assert run.ok(None, "member", "list", "hq") == (
+            "member  nickname           status  strikes  since                      "
+            "nickname_ok  reminders\n"
+            "------  -----------------  ------  -------  -------------------------  "
+            "-----------  ---------\n"
+            "zhang   行政人事部-张某某  active  0        2026-01-06T10:00:00+08:00  "
+            "yes          0\n")
+        assert run.json("member", "list", "mkt", "--status", "active") == []
+        assert [m["member"] for m in run.json("member", "list", "mkt", "--status", "left")] \
+            == ["li"]
+
+
+class TestR4RefereesAsLived:
+    """篇四, lived through by the referees' group owners."""
+
+    run = TestR4Referees.run  # the same group, set up the same way
+
+    @pytest.mark.parametrize("moment, shown, window", [
+        (at(THU, "21:30"), "Thu 21:30", "thu 21:00–22:30"),
+        (at(TUE, "07:30"), "Tue 07:30", "daily 00:00–07:30"),
+    ])
+    def test_a_warning_for_off_hours_inside_a_window_is_refused(
+            self, run: Cli, moment: str, shown: str, window: str) -> None:
+        """「5、要求大家发信息的时间是每天午夜的0:00开始到7:30」「同时定位策划技术交流访谈时间为每周四21:00-22:30。」"""
+        assert run.refused("jzl", "warn", "mf", "wu", "--category", "off_hours",
+                           "--at", moment) == error(
+            f"a message at {shown} (Asia/Shanghai) is inside the allowed window {window}: it "
+            "is not off_hours (give --at the time the message was posted)")
+
+    def test_a_warning_for_off_hours_a_second_after_the_window_stands(self, run: Cli) -> None:
+        """「要求大家发信息的时间是每天午夜的0:00开始到7:30」「其他时间请不要闲聊。」"""
+        out = run.ok("jzl", "warn", "mf", "wu", "--category", "off_hours",
+                     "--at", at(TUE, "07:30:01"))
+        assert out.split("\n")[0] == "Warned wu in mf for off_hours: 1 of 3 strikes, warned."
+
+    def test_ignored_reminders_are_counted_and_never_a_sanction(self, run: Cli) -> None:
+        """「3、所有群员在进入本微信群后,一律以“地区-姓名”为群昵称。」 — no sanction named."""
+        for n in (1, 2, 3):
+            run.ok("jzl", "member", "remind", "mf", "wu", "--at", at(2 + n, "06:00"))
+        assert run.standings("mf", "wu") == [row(
+            "mf", "wu", "吴老师", "active", 0, iso(2, "10:00"), nickname_ok=False, reminders=3)]

@@ -296,9 +296,9 @@ class TestAmending:
                                    effective=REGISTERED - timedelta(days=1))
 
         assert str(refused.value) == (
-            "an amendment cannot take effect at 2026-10-31T09:00:00+08:00, before it is "
-            "recorded: facts already in the ledger were judged by the rules then in force "
-            "(give an --effective from now on)")
+            "an amendment of g9's rules cannot take effect at 2026-10-31T09:00:00+08:00, "
+            "before the group was registered (2026-11-01T09:00:00+08:00): give a later "
+            "--effective")
         assert registered.rules(GROUP, as_of=NOW).version == 1
 
     def test_an_amendment_cannot_reach_back_before_it_is_recorded(

@@ -21,7 +21,7 @@ def admit_and_warn(ledger: Ledger) -> None:
     ledger.register_group(actor="o", group="g9", name="加侨业委会9栋业主群", owner="o",
                           rulebook="builtin:estate", at=T)
     ledger.admit(actor="o", group="g9", member="wx_li", nickname="g9#1001@李x明",
-                 relation="owner", verified_by="o", at=T + timedelta(hours=1))
+                 relation="owner", invited_by="o", verified_by="o", at=T + timedelta(hours=1))
     for hours in (2, 3, 4):
         ledger.warn(actor="o", group="g9", member="wx_li", category="flooding",
                     at=T + timedelta(hours=hours))

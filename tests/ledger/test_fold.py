@@ -110,7 +110,8 @@ class TestHistoryLegalWhenRecorded:
         ledger.register_group(actor="o", group=GROUP, name="加侨业委会9栋业主群", owner="o",
                               rulebook="builtin:estate", at=T)
         ledger.admit(actor="o", group=GROUP, member=MEMBER, nickname="g9#1001@李x明",
-                     relation="owner", verified_by="o", at=T + timedelta(hours=1))
+                     relation="owner", invited_by="o", verified_by="o",
+                     at=T + timedelta(hours=1))
         # Confirmed a flag nobody raised, then warned twice for it: nonsense today.
         key = membership_id(GROUP, MEMBER)
         base = {"originator_id": key, "timestamp": NOW, "actor": "o", "group": GROUP,

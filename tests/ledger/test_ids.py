@@ -26,7 +26,7 @@ def a_flagged_member(ledger: Ledger) -> str:
     ledger.register_group(actor="o", group="g9", name="加侨业委会9栋业主群", owner="o",
                           rulebook="builtin:estate", at=NOW - timedelta(days=3))
     ledger.admit(actor="o", group="g9", member="wx_li", nickname="g9#1001@李x明",
-                 relation="owner", verified_by="o", at=NOW - timedelta(days=2))
+                 relation="owner", invited_by="o", verified_by="o", at=NOW - timedelta(days=2))
     return ledger.raise_flag(actor="o", group="g9", member="wx_li", category="rumor",
                              message="m-1", at=NOW - timedelta(days=1))
 
