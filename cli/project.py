@@ -182,16 +182,14 @@ def follow(session: Session, interval: float) -> None:
 
     ledger = session.ledger()
     stop: list[int] = []
-    # SIGTERM (a service manager stopping it) ends it as Ctrl-C does: after the batch.
-    signal.signal(signal.SIGTERM, lambda number, frame: stop.append(number))
+    # Ctrl-C, or SIGTERM from a service manager: stop after the batch being written.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda number, frame: stop.append(number))
 
     def caught_up(read: int, at: int) -> None:
         click.echo(f"caught up to event {at} (+{read})")
 
     click.echo(f"following {session.store.describe()}: Ctrl-C stops", err=True)
-    try:
-        follow_log(ledger, list(VIEWS.values()), interval=interval, stopped=lambda: bool(stop),
-                   caught_up=caught_up)
-    except KeyboardInterrupt:
-        pass
+    follow_log(ledger, list(VIEWS.values()), interval=interval, stopped=lambda: bool(stop),
+               caught_up=caught_up)
     click.echo("stopped: the views stand where the last line says", err=True)

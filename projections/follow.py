@@ -28,24 +28,47 @@ def follow(ledger: Ledger, views: Sequence[View], *, interval: float,
     """
     db = Db(ledger)
     total = 0
-    with _waiting(ledger) as wait:
+    def between_batches(read: int) -> None:
+        if stopped():
+            raise _Stopped  # the batch is committed with its position: stop at it
+
+    with _waiting(ledger) as woken:
         while not stopped():
-            read = catch_up(ledger, views, db=db)
+            try:
+                read = catch_up(ledger, views, db=db, progress=between_batches)
+            except _Stopped:
+                break
             if read:
                 total += read
                 caught_up(read, position(db, views[0]))
-            if not stopped():
-                wait(interval)
+            waited = 0.0
+            # In short slices, so that being told to stop never waits for the interval.
+            while not stopped() and waited < interval:
+                step = min(STEP, interval - waited)
+                if woken(step):
+                    break
+                waited += step
     return total
 
 
+STEP = 0.25  # seconds: how soon a follower notices it was told to stop
+
+
+class _Stopped(Exception):
+    """Told to stop while catching up."""
+
+
 @contextlib.contextmanager
-def _waiting(ledger: Ledger) -> Iterator[Callable[[float], None]]:
-    """A function that waits up to its argument in seconds, or less on PostgreSQL when the
-    log has grown meanwhile.
+def _waiting(ledger: Ledger) -> Iterator[Callable[[float], bool]]:
+    """A function that waits up to its argument in seconds and says whether the log grew
+    meanwhile (on PostgreSQL, whether a notification came; on SQLite it cannot know).
     """
     if ledger.store.kind != "postgres":
-        yield time.sleep
+        def sleep(seconds: float) -> bool:
+            time.sleep(seconds)
+            return False
+
+        yield sleep
         return
     from psycopg import sql
 
@@ -54,9 +77,8 @@ def _waiting(ledger: Ledger) -> Iterator[Callable[[float], None]]:
         conn.execute(sql.SQL("LISTEN {}").format(
             sql.Identifier(ledger.recorder.channel_name)))  # type: ignore[attr-defined]
 
-        def wait(seconds: float) -> None:
-            for _ in conn.notifies(timeout=seconds, stop_after=1):
-                pass
+        def wait(seconds: float) -> bool:
+            return any(True for _ in conn.notifies(timeout=seconds, stop_after=1))
 
         yield wait
     finally:
