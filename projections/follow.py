@@ -28,19 +28,23 @@ def follow(ledger: Ledger, views: Sequence[View], *, interval: float,
     """
     db = Db(ledger)
     total = 0
+    batches: list[int] = []
+
     def between_batches(read: int) -> None:
+        batches.append(read)
         if stopped():
             raise _Stopped  # the batch is committed with its position: stop at it
 
     with _waiting(ledger) as woken:
         while not stopped():
+            batches.clear()
             try:
-                read = catch_up(ledger, views, db=db, progress=between_batches)
+                catch_up(ledger, views, db=db, progress=between_batches)
             except _Stopped:
-                break
-            if read:
-                total += read
-                caught_up(read, position(db, views[0]))
+                pass
+            if batches:
+                total += sum(batches)
+                caught_up(sum(batches), position(db, views[0]))
             waited = 0.0
             # In short slices, so that being told to stop never waits for the interval.
             while not stopped() and waited < interval:
