@@ -32,16 +32,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "who recorded each, when it happened and when it was recorded."),
     "member": ("cli.member.member",
                "Record a member's admission, renames, removal, re-admission or departure."),
+    "proof": ("cli.proof.proof",
+              "Print and check Merkle proofs: that an event is in the log, that a log "
+              "extends an earlier one."),
     "project": ("cli.project.project",
                 "Query the read models rebuilt from the log: standings, strikes, disputes, "
                 "activity."),
     "replay": ("cli.replay.replay",
                "Rebuild views from the log into fresh tables, check them row for row against "
                "the incrementally kept ones, and print each view's rows and digest."),
+    "seal": ("cli.seal.seal",
+             "Seal the log: record its Merkle tree head (size and root) as an event of its "
+             "own."),
+    "seals": ("cli.seal.seals",
+              "Every seal, oldest first: its size, root, when and by whom it was sealed, "
+              "its note."),
     "rulebook": ("cli.rulebook.rulebook",
                  "Show and check rulebooks: the built-in ones or TOML files."),
     "task": ("cli.task.task",
              "Assign tasks with a response deadline; acknowledge them; confirm missed ones."),
+    "verify": ("cli.verify.verify",
+               "Check the record: recompute the Merkle tree from the stored events alone and "
+               "check every seal, the tree head kept as events were recorded, and the "
+               "notification ids."),
     "warn": ("cli.warn.warn",
              "Warn a member: one strike under the group's rules (the owner or an admin)."),
 }
