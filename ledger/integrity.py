@@ -108,12 +108,14 @@ def _value(row: Any, index: int, name: str) -> Any:
 def rows(ledger: Ledger) -> Iterator[Row]:
     """Every stored event in notification order, read in batches."""
     events, column, mark = _names(ledger)
-    after, index = 0, 0
+    after: int | None = None  # no lower bound at first: a row forged at id 0 or below counts
+    index = 0
     while True:
+        where, params = ("", ()) if after is None else (f"WHERE {column} > {mark} ", (after,))
         with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"SELECT {column} AS nid, originator_id, originator_version, topic, "
-                           f"state FROM {events} WHERE {column} > {mark} ORDER BY {column} "
-                           f"LIMIT {BATCH}", (after,))
+                           f"state FROM {events} {where}ORDER BY {column} LIMIT {BATCH}",
+                           params)
             batch = cursor.fetchall()
         if not batch:
             return

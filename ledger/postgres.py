@@ -12,6 +12,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Identifier
 
 from ledger import tree
+from ledger.errors import LedgerError
 from ledger.ids import COLUMNS, META, META_COLUMNS, TABLE, of_stored
 
 
@@ -53,6 +54,24 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                                        **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if ids:
-            tree.advance(curs, stored_events, ids, **self._tree_names,
-                         id_column="notification_id", placeholder="%s")
+            try:
+                tree.advance(curs, stored_events, ids, **self._tree_names,
+                             id_column="notification_id", placeholder="%s")
+            except LedgerError:
+                _abort(curs)
+                raise
         return ids
+
+
+def _abort(curs: Any) -> None:
+    """Make the transaction fail in the server. The library's insert_events catches an
+    error raised here and re-raises it only once its transaction block has ended, which
+    would commit the events: a transaction the server has aborted commits nothing.
+    """
+    import psycopg
+
+    try:
+        curs.execute("SELECT 1 / 0")
+        curs.fetchall()
+    except psycopg.Error:
+        pass
