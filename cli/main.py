@@ -24,12 +24,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "with the events behind it, then every event in every group in the order it "
                 "happened, with actor, occurred-at, recorded-at, and the rule text each "
                 "sanction cited."),
+    "export": ("cli.exchange.export",
+               "Write the log to stdout as JSON lines: one stored event a line, keys sorted, "
+               "with its notification id, originator id and version, topic, recorded-at and "
+               "state."),
     "flag": ("cli.flag.flag",
              "Flag a message that may break a rule; an admin confirms or dismisses it."),
     "group": ("cli.group.group", "Register groups and manage who holds which role."),
     "history": ("cli.history.history",
                 "Every event of a member in a group, in the order the facts happened, with "
                 "who recorded each, when it happened and when it was recorded."),
+    "import": ("cli.exchange.import_",
+               "Append the events of an export to this ledger (a new file if there is none): "
+               "the whole file is checked first, then written in batches, one transaction "
+               "each."),
     "member": ("cli.member.member",
                "Record a member's admission, renames, removal, re-admission or departure."),
     "proof": ("cli.proof.proof",
