@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
@@ -472,6 +473,10 @@ class Ledger(Application[UUID]):
             found = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        except OriginatorVersionError as error:
+            raise StoreError(f"the stored events of {aggregate_id.hex[:8]} are out of sequence "
+                             f"(version {error.args[0]} where {error.args[1]} belongs): the log "
+                             "was changed outside the ledger; run 'ledger verify'") from None
         if self._pending is not None:
             # A batch reads each aggregate once: what it changes is saved at the end, what
             # it only read adds no event.

@@ -189,7 +189,9 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
     for row in rows(ledger):
         if report.first_id is None:
             report.first_id = row.notification_id
-        expected = row.index + 1
+        # Each gap is reported once, where it is: the ids after it are compared with
+        # the id before them, not with their place.
+        expected = (previous or 0) + 1
         if report.kind == "sqlite" and row.notification_id != expected:
             report.gaps += 1
             problem(f"{row.describe()}: notification ids jump from {previous or 0} to "

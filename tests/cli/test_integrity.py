@@ -177,6 +177,18 @@ class TestVerifying:
         assert "notification 12 was recorded (its hash is kept) but is no longer in the " \
                "log" in err
 
+    def test_a_member_whose_event_was_deleted_cannot_be_recorded_to(self, walked: Walk):
+        sql(walked.store, "DELETE FROM stored_events WHERE rowid = 6")
+
+        result = run(walked.store, "warn", "g9", "wx_li", "--category", "flooding",
+                     actor="admin1")
+
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: the stored events of {_membership_prefix(walked)} are out of sequence "
+            "(version 4 where 3 belongs): the log was changed outside the ledger; run "
+            "'ledger verify'\n")
+
     def test_dropping_the_views_hides_nothing(self, walked: Walk):
         seal(walked.store)
         ok(run(walked.store, "project", "standings"))
