@@ -153,7 +153,7 @@ def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
             raise _refuse(number, "state", "names another originator id or version than "
                           "the line")
         recorded_at = data.get("recorded_at")
-        if recorded_at is not None and orjson.loads(state).get("timestamp") != recorded_at:
+        if recorded_at is not None and _timestamp(data, state) != recorded_at:
             raise _refuse(number, "recorded_at", "differs from the state's timestamp")
         if previous is not None and data["notification_id"] <= previous:
             raise _refuse(number, "notification_id", f"{data['notification_id']} does not "
@@ -162,6 +162,12 @@ def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
         lines.append(Line(number, data["notification_id"], originator_id,
                           data["originator_version"], topic, state))
     return lines
+
+
+def _timestamp(data: dict[str, Any], state: bytes) -> Any:
+    given = data.get("state")
+    parsed = given if isinstance(given, dict) else orjson.loads(state)
+    return parsed.get("timestamp") if isinstance(parsed, dict) else None
 
 
 @dataclass

@@ -130,12 +130,54 @@ def rows(ledger: Ledger) -> Iterator[Row]:
             index += 1
 
 
-def _kept_hashes(ledger: Ledger) -> dict[int, str]:
-    with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-        cursor.execute(f"SELECT notification_id, leaf_hash FROM "
-                       f"{ledger.store.qualified(tree.LEAVES)}")
-        return {int(_value(r, 0, "notification_id")): _value(r, 1, "leaf_hash")
-                for r in cursor.fetchall()}
+class _Kept:
+    """The leaf hashes kept as events were recorded, read in id order alongside the log
+    (a batch at a time, so that memory does not grow with the log).
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.table = ledger.store.qualified(tree.LEAVES)
+        self.mark = ledger.store.placeholder
+        self.pending: dict[int, str] = {}
+        self.loaded: int | None = None  # the highest id read so far
+        self.done = False
+        with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {self.table}")
+            self.count = int(_value(cursor.fetchone(), 0, "n"))
+
+    def _fill(self, upto: int | None) -> None:
+        while not self.done and (upto is None or self.loaded is None or self.loaded < upto):
+            where, params = ("", ()) if self.loaded is None else (
+                f"WHERE notification_id > {self.mark} ", (self.loaded,))
+            with self.ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+                cursor.execute(f"SELECT notification_id, leaf_hash FROM {self.table} {where}"
+                               f"ORDER BY notification_id LIMIT {BATCH}", params)
+                batch = cursor.fetchall()
+            for row in batch:
+                self.loaded = int(_value(row, 0, "notification_id"))
+                self.pending[self.loaded] = _value(row, 1, "leaf_hash")
+            if len(batch) < BATCH:
+                self.done = True
+
+    def take(self, notification_id: int) -> tuple[str | None, list[int]]:
+        """The kept hash of this id, and the kept ids before it that no event took (the
+        log is read in id order, so those events are gone).
+        """
+        self._fill(notification_id)
+        hashed = self.pending.pop(notification_id, None)
+        gone = []
+        while self.pending:  # in id order, as read: only the front can be passed over
+            first = next(iter(self.pending))
+            if first >= notification_id:
+                break
+            gone.append(first)
+            del self.pending[first]
+        return hashed, gone
+
+    def rest(self) -> list[int]:
+        self._fill(None)
+        return sorted(self.pending)
 
 
 def _kept_head(ledger: Ledger) -> tree.Head | None:
@@ -173,8 +215,9 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
         if against_size < 1:
             raise InvalidInput(f"--size {against_size} is not a tree size: give the size "
                                "the root was posted with (1 or more)")
-    kept = _kept_hashes(ledger)
-    report.kept_hashes = len(kept)
+    kept = _Kept(ledger)
+    report.kept_hashes = kept.count
+    deleted: list[int] = []
     compact = CompactRange()
     first_changed: Row | None = None  # the first leaf found wrong, by any check
     previous: int | None = None
@@ -204,7 +247,8 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
         if unreadable:
             problem(f"{row.describe()} {unreadable}", row)
         hashed = _hash(row)
-        kept_hash = kept.pop(row.notification_id, None)
+        kept_hash, gone = kept.take(row.notification_id)
+        deleted += gone
         if kept_hash is not None and kept_hash != hashed.hex():
             problem(f"{row.describe()} is not the event recorded there: its hash differs "
                     "from the one kept when it was recorded", row)
@@ -231,10 +275,11 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
             report.seals.append((found, False))
             problem(f"{found.describe()} covers more events than the log holds "
                     f"({compact.size}): events were deleted")
-    for notification_id in sorted(kept):
-        problem(f"notification {notification_id} was recorded (its hash is kept) but is no "
-                "longer in the log: it was deleted")
-        break
+    deleted += kept.rest()
+    if deleted:
+        more = f" (and {len(deleted) - 1} more)" if len(deleted) > 1 else ""
+        problem(f"notification {deleted[0]} was recorded (its hash is kept) but is no "
+                f"longer in the log{more}: it was deleted")
     head = _kept_head(ledger)
     if head is not None and (head.compact.size, head.compact.root()) != (compact.size, compact.root()):
         problem(f"the log's tree head ({compact.size} events, root {compact.root().hex()[:16]}…) "

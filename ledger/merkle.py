@@ -42,10 +42,13 @@ def leaf_bytes(notification_id: int, originator_id: UUID | str, originator_versi
     """The canonical bytes of one stored event (see the module docstring)."""
     uuid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
     encoded_topic = topic.encode("utf-8")
-    return b"".join((struct.pack(">Q", notification_id), uuid.bytes,
-                     struct.pack(">Q", originator_version),
-                     struct.pack(">I", len(encoded_topic)), encoded_topic,
-                     struct.pack(">I", len(state)), bytes(state)))
+    return b"".join((_HEAD.pack(notification_id, uuid.bytes, originator_version,
+                                len(encoded_topic)),
+                     encoded_topic, _LENGTH.pack(len(state)), state))
+
+
+_HEAD = struct.Struct(">Q16sQI")  # notification id, originator id, version, len(topic)
+_LENGTH = struct.Struct(">I")
 
 
 def leaf_hash(data: bytes) -> bytes:
