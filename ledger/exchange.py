@@ -41,10 +41,12 @@ from typing import IO, Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.utils import get_topic
 
 from ledger import ids, tree
 from ledger.application import Ledger
 from ledger.errors import InvalidInput, LedgerError
+from ledger.events import ALL_EVENTS
 
 BATCH = 2000
 KEYS = {"notification_id", "originator_id", "originator_version", "recorded_at", "state",
@@ -108,6 +110,7 @@ def _refuse(number: int, field: str | None, what: str) -> ImportRefused:
 def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
     """Every line read and checked, or an ImportRefused naming the first bad one."""
     decode = ledger.mapper.event_from  # type: ignore[attr-defined]
+    topics = {get_topic(event_type) for event_type in ALL_EVENTS}
     lines: list[Line] = []
     previous = None
     for number, raw in enumerate(stream, start=1):
@@ -126,13 +129,14 @@ def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
             value = data.get(field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise _refuse(number, field, "missing or not a whole number ≥ 1")
-        try:
-            originator_id = UUID(str(data.get("originator_id")))
-        except ValueError:
-            raise _refuse(number, "originator_id", "missing or not a UUID") from None
+        given_id = data.get("originator_id")
+        if not isinstance(given_id, str):
+            raise _refuse(number, "originator_id", "missing or not a UUID")
         topic = data.get("topic")
         if not isinstance(topic, str) or not topic:
             raise _refuse(number, "topic", "missing or not text")
+        if topic not in topics:  # never resolve (import) a topic a file names at will
+            raise _refuse(number, "topic", f"{topic!r} is not an event type of the ledger")
         if "state_base64" in data:
             try:
                 state = base64.b64decode(str(data["state_base64"]), validate=True)
@@ -148,10 +152,16 @@ def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise _refuse(number, "state", f"not a {topic.rsplit(':', 1)[-1]} event "
                           f"({first})") from None
-        if event.originator_id != originator_id or event.originator_version != data[
-                "originator_version"]:
-            raise _refuse(number, "state", "names another originator id or version than "
-                          "the line")
+        originator_id = event.originator_id
+        if str(originator_id) != given_id:  # the canonical form, as exported: else parse it
+            try:
+                if UUID(given_id) != originator_id:
+                    raise ValueError
+            except ValueError:
+                raise _refuse(number, "originator_id", "not a UUID, or not the state's "
+                              "originator id") from None
+        if event.originator_version != data["originator_version"]:
+            raise _refuse(number, "originator_version", "not the state's originator version")
         recorded_at = data.get("recorded_at")
         if recorded_at is not None and _timestamp(data, state) != recorded_at:
             raise _refuse(number, "recorded_at", "differs from the state's timestamp")

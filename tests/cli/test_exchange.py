@@ -157,6 +157,31 @@ class TestRefusals:
         assert error == ("Error: line 2, field 'topic': missing or not text: nothing was "
                          "imported\n")
 
+    def test_a_topic_that_is_no_event_of_the_ledger_is_refused_unresolved(self, walked: Walk,
+                                                                          tmp_path: Path):
+        def foreign(lines: list[bytes]) -> None:
+            lines[1] = lines[1].replace(b'"topic":"ledger.events:RoleGranted"',
+                                        b'"topic":"os:system"')
+        path = self._file(walked, tmp_path, foreign)
+
+        error = self._refused(str(tmp_path / "copy.db"), path)
+
+        assert error == ("Error: line 2, field 'topic': 'os:system' is not an event type of "
+                         "the ledger: nothing was imported\n")
+
+    def test_a_line_whose_ids_are_not_its_states_is_refused(self, walked: Walk,
+                                                            tmp_path: Path):
+        def moved(lines: list[bytes]) -> None:
+            data = orjson.loads(lines[4])
+            data["originator_version"] += 1
+            lines[4] = orjson.dumps(data)
+        path = self._file(walked, tmp_path, moved)
+
+        error = self._refused(str(tmp_path / "copy.db"), path)
+
+        assert error == ("Error: line 5, field 'originator_version': not the state's "
+                         "originator version: nothing was imported\n")
+
     def test_a_different_event_at_a_stored_place_is_refused(self, walked: Walk,
                                                             tmp_path: Path):
         copy = str(tmp_path / "copy.db")

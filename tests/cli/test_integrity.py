@@ -160,6 +160,17 @@ class TestVerifying:
         assert err.startswith("Error: the record does not verify: leaf 12 (notification 13, "
                               "WarningIssued version 9 of ")
 
+    def test_a_row_whose_topic_is_no_event_type_is_found_without_resolving_it(self,
+                                                                              walked: Walk):
+        seal(walked.store)
+        sql(walked.store, "UPDATE stored_events SET topic = 'antigravity:fly' WHERE rowid = 3")
+
+        out, err = verify_fails(walked.store)
+
+        assert "problem: leaf 2 (notification 3, fly version 1 of " in out
+        assert "has a topic that is no event type of the ledger" in out
+        assert "the first leaf that disagrees is leaf 2 (notification 3, fly" in err
+
     def test_after_the_last_event_is_deleted_nothing_more_is_recorded(self, walked: Walk):
         seal(walked.store)
         sql(walked.store, "DELETE FROM stored_events WHERE rowid = 12")
