@@ -421,6 +421,34 @@ class TestOnPostgreSQL:
         assert "contradicts seal 1" in err
         assert "notification 4 was recorded (its hash is kept) but is no longer in the log" in out
 
+    def test_two_swapped_states_are_found_at_the_first_of_them(self, postgres_schema_url):
+        walk_through(postgres_schema_url)
+        seal(postgres_schema_url)
+        _pg(postgres_schema_url,
+            "UPDATE ledger_events AS e SET state = o.state FROM ledger_events AS o "
+            "WHERE (e.notification_id, o.notification_id) IN ((6, 7), (7, 6))")
+
+        out, err = verify_fails(postgres_schema_url)
+
+        assert "leaf 5 (notification 6, MessageFlagged version 3 of " in out
+        assert "does not read as its topic's event" in out
+        assert "the first leaf that disagrees is leaf 5 (notification 6," in err
+
+    def test_a_forged_event_inserted_before_the_first_is_found_at_leaf_0(self,
+                                                                         postgres_schema_url):
+        walk_through(postgres_schema_url)
+        seal(postgres_schema_url)
+        _pg(postgres_schema_url,
+            "INSERT INTO ledger_events (notification_id, originator_id, originator_version, "
+            "topic, state) SELECT 0, originator_id, 99, topic, state FROM ledger_events "
+            "WHERE notification_id = 9")
+
+        _, err = verify_fails(postgres_schema_url)
+
+        assert "contradicts seal 1" in err
+        assert "the first leaf that disagrees is leaf 0 (notification 0, WarningIssued " \
+               "version 99" in err
+
     def test_a_proof_from_postgresql_checks_offline(self, postgres_schema_url, tmp_path):
         walk = walk_through(postgres_schema_url)
         size, root = seal(postgres_schema_url)
