@@ -83,6 +83,16 @@ def _handled_errors() -> tuple[type[BaseException], ...]:
 class LedgerGroup(LazyGroup):
     """Turns a LedgerError anywhere below into `Error: …` and exit 1."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can
+        # store or print: refuse them here, once for every command and option.
+        for arg in args:
+            if any("\udc80" <= ch <= "\udcff" or "\ud800" <= ch <= "\udfff" for ch in arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise click.UsageError(f"argument {shown!r} is not valid UTF-8 text: type it "
+                                       "again in UTF-8", ctx)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -64,7 +64,19 @@ def _cell(value: Any) -> str:
 
 
 def for_people(text: str) -> str:
-    return _FRACTION.sub(r"\1", _LONG_ID.sub(r"\1", text))
+    return _FRACTION.sub(r"\1", _LONG_ID.sub(r"\1", for_terminal(text)))
+
+
+# What a terminal would obey rather than show: control characters (an escape starts a
+# colour, a title or a hyperlink) and the marks that reorder a line (a right-to-left
+# override makes "exe.txt" of "txt.exe"). Tables show them spelled out instead.
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def for_terminal(text: str) -> str:
+    """`text` with every control character and bidi control spelled as `\\u202e`."""
+    return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -108,7 +120,14 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in _FORMULA:
+        # A spreadsheet runs a cell that starts like a formula (=HYPERLINK(…) in a
+        # nickname); a leading apostrophe makes it text, as OWASP advises.
+        return "'" + value
     return "" if value is None else value
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:

@@ -23,6 +23,7 @@ class Session:
         self.actor_name = actor
         self._ledger: Ledger | None = None
         self._created: Store | None = None
+        self._creating: int | None = None  # the directory held while a new file is made
 
     @property
     def store(self) -> Store:
@@ -43,6 +44,10 @@ class Session:
             from ledger.application import Ledger
 
             store = self.store
+            if create and store.kind == "sqlite":
+                # Commands that may start a file take turns, from looking for the file until
+                # they end: a second one sees the first's file, never one it may discard.
+                self._creating = _hold_directory(store)
             if not store.exists():
                 if not create:
                     raise StoreError(f"no ledger at {store.describe()}: create a group first "
@@ -59,11 +64,40 @@ class Session:
         if self._created is not None:
             self._created.discard()
             self._created = None
+        self._release()
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._creating is not None:
+            import os
+
+            os.close(self._creating)  # closing the descriptor releases its lock
+            self._creating = None
+
+
+def _hold_directory(store: Store) -> int | None:
+    """Lock the directory of an SQLite store against other commands that may create it;
+    returns the descriptor that holds the lock (None where locks are not available).
+    """
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: files are created without taking turns
+        return None
+    import os
+
+    assert store.path is not None
+    descriptor = os.open(store.path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 pass_session = click.make_pass_decorator(Session)

@@ -7,12 +7,14 @@ event through, so a refused command records nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
+import random
 import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,7 +24,7 @@ from eventsourcing.utils import Environment
 
 from ledger import ids, judge, tree
 from ledger.aggregates import SEALS_ID, Group, Membership, Seals, group_id, membership_id
-from ledger.clock import check_not_future, check_offset, now
+from ledger.clock import check_in_range, check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import LedgerSealed, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
@@ -30,20 +32,57 @@ from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
 from ledger.store import Store
 
+T = TypeVar("T")
+
 
 def _is_control(ch: str) -> bool:
     # Cc only: format characters (Cf) such as the zero-width joiner inside 👩‍💻 are text.
     return unicodedata.category(ch) == "Cc"
 
 
+# How long what people type may be (characters): a WeChat id or group id is a short word,
+# a name a line, a reason or an excerpt a few paragraphs.
+KEY_LIMIT = 64
+TEXT_LIMITS = {"group name": 100, "nickname": 100, "message reference": 200}
+TEXT_LIMIT = 4000
+
+
 def _check_key(value: str, what: str) -> str:
+    """An id as people type it, in its NFC form: two spellings of one visible id are one
+    id. Spaces, control and format characters (zero-width, bidi overrides) are refused,
+    since they make ids that print alike differ.
+    """
     value = value.strip() if value else ""
     if not value:
         raise InvalidInput(f"{what} is empty: give a non-empty {what}")
+    _check_encodable(value, what)
+    value = unicodedata.normalize("NFC", value)
+    if len(value) > KEY_LIMIT:
+        raise InvalidInput(f"{what} {_shown(value[:16])}… is {len(value)} characters long: "
+                           f"ids are at most {KEY_LIMIT}")
     if any(ch.isspace() or _is_control(ch) for ch in value):
-        raise InvalidInput(f"{what} {value!r} contains spaces or control characters: "
+        raise InvalidInput(f"{what} {_shown(value)} contains spaces or control characters: "
                            "ids are single words such as wx_li or g9")
+    if any(unicodedata.category(ch) == "Cf" for ch in value):
+        raise InvalidInput(f"{what} {_shown(value)} contains invisible characters "
+                           "(zero-width or direction marks): an id is what people see; "
+                           "type it without them")
     return value
+
+
+def _shown(value: str) -> str:
+    """An id quoted, with what a terminal would not show spelled out (\\u200b)."""
+    return "'" + "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+                         else f"\\u{ord(ch):04x}" for ch in value) + "'"
+
+
+def _check_encodable(value: str, what: str) -> None:
+    """Text that is not valid Unicode (a lone surrogate: bytes that were not UTF-8) cannot
+    be stored faithfully.
+    """
+    if any(unicodedata.category(ch) == "Cs" for ch in value):
+        raise InvalidInput(f"{what} {_shown(value[:40])} is not valid UTF-8 text: type it "
+                           "again in UTF-8")
 
 
 def _check_text(value: str | None, what: str, *, required: bool = False) -> str | None:
@@ -51,6 +90,11 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
         if required:
             raise InvalidInput(f"{what} is empty: say it in words")
         return None
+    _check_encodable(value, what)
+    limit = TEXT_LIMITS.get(what, TEXT_LIMIT)
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is {len(value)} characters long: at most {limit} are "
+                           "kept; shorten it")
     if any(_is_control(ch) and ch not in "\n\t" for ch in value):
         raise InvalidInput(f"{what} contains control characters (such as a NUL or an "
                            "escape): remove them")
@@ -58,6 +102,30 @@ def _check_text(value: str | None, what: str, *, required: bool = False) -> str 
 
 
 OPEN_ATTEMPTS = 5
+CONFLICT_ATTEMPTS = 8
+
+
+class _Conflicted(ConcurrentUpdate):
+    """Another process recorded to one of this command's aggregates after it loaded them."""
+
+
+def recording(method: Callable[..., T]) -> Callable[..., T]:
+    """A command that records: when another process recorded to the same aggregates in the
+    meantime, it is run again from the start, loading them anew and judging against what
+    is now stored (a second removal of a member already removed is refused, not doubled).
+    A batch is not retried command by command: it is saved whole or not at all.
+    """
+    @functools.wraps(method)
+    def run(self: Ledger, *args: Any, **kwargs: Any) -> T:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return method(self, *args, **kwargs)
+            except _Conflicted:
+                if self._pending is not None or attempt + 1 == CONFLICT_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+        raise AssertionError("unreachable")
+    return run
 
 
 class Ledger(Application[UUID]):
@@ -67,11 +135,18 @@ class Ledger(Application[UUID]):
         self.store = store
         self.clock = clock
         self._pending: dict[UUID, Any] | None = None  # the aggregates of a batch
-        store.prepare()
+        with store.opening():
+            self._open()
+        ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
+                     events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
+                     meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
+                     placeholder=store.placeholder)
+
+    def _open(self) -> None:
         for attempt in range(OPEN_ATTEMPTS):
             try:
                 super().__init__()
-                break
+                return
             except (PersistenceError, sqlite3.Error) as error:
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 if "locked" in first and attempt + 1 < OPEN_ATTEMPTS:
@@ -80,12 +155,8 @@ class Ledger(Application[UUID]):
                     # commit; the next attempt finds the tables made.
                     time.sleep(0.05 * (attempt + 1))
                     continue
-                raise StoreError(f"cannot open store {store.describe()}: {first}: is it a "
-                                 "ledger? Check --store") from None
-        ids.backfill(self.factory.datastore.transaction,  # type: ignore[attr-defined]
-                     events_table=store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
-                     meta_table=store.qualified(ids.META), index_table=store.qualified(ids.TABLE),
-                     placeholder=store.placeholder)
+                raise StoreError(f"cannot open store {self.store.describe()}: {first}: is it "
+                                 "a ledger? Check --store") from None
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.
@@ -117,12 +188,13 @@ class Ledger(Application[UUID]):
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
-            raise ConcurrentUpdate("someone else recorded to the same group or member at the "
-                                   "same moment, and nothing of this command was saved: "
-                                   "run it again") from None
+            raise _Conflicted("someone else recorded to the same group or member at the "
+                              "same moment, and nothing of this command was saved: run it "
+                              "again") from None
 
     # The group --------------------------------------------------------------------------
 
+    @recording
     def register_group(self, *, actor: str, group: str, name: str, owner: str,
                        rulebook: str = "builtin:default", at: datetime | None = None) -> UUID:
         actor, group, owner = (_check_key(actor, "actor"), _check_key(group, "group id"),
@@ -136,6 +208,7 @@ class Ledger(Application[UUID]):
         self.save(registered)
         return registered.id
 
+    @recording
     def amend_rules(self, *, actor: str, group: str, rulebook: str, resolution: str,
                     effective: datetime | None = None, at: datetime | None = None) -> int:
         """Record a new version of the group's rules; returns its version number."""
@@ -156,6 +229,7 @@ class Ledger(Application[UUID]):
     def rules(self, group: str, *, as_of: datetime | None = None) -> RuleVersion:
         return self.group(group).rules_at(as_of or self.clock())
 
+    @recording
     def grant_role(self, *, actor: str, group: str, member: str, role: Role,
                    at: datetime | None = None) -> None:
         target = self.group(group)
@@ -163,6 +237,7 @@ class Ledger(Application[UUID]):
                      member=_check_key(member, "member id"), role=role)
         self.save(target)
 
+    @recording
     def revoke_role(self, *, actor: str, group: str, member: str, role: Role,
                     at: datetime | None = None) -> None:
         target = self.group(group)
@@ -170,6 +245,7 @@ class Ledger(Application[UUID]):
                       member=_check_key(member, "member id"), role=role)
         self.save(target)
 
+    @recording
     def review(self, *, actor: str, group: str, keep: Sequence[str], remove: Sequence[str],
                reason: str, at: datetime | None = None) -> str:
         """A periodic membership review (R3): the kept are marked reviewed, the others
@@ -199,6 +275,7 @@ class Ledger(Application[UUID]):
 
     # Memberships ------------------------------------------------------------------------
 
+    @recording
     def admit(self, *, actor: str, group: str, member: str, nickname: str,
               invited_by: str | None = None, verified_by: str | None = None,
               relation: str | None = None, exemption: str | None = None,
@@ -229,6 +306,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return membership.state
 
+    @recording
     def rename(self, *, actor: str, group: str, member: str, nickname: str,
                at: datetime | None = None) -> str:
         """Returns the nickname the member had before."""
@@ -243,6 +321,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return old
 
+    @recording
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
@@ -254,6 +333,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return count
 
+    @recording
     def raise_flag(self, *, actor: str, group: str, member: str, category: str,
                    message: str | None = None, excerpt: str | None = None,
                    message_at: datetime | None = None, at: datetime | None = None) -> str:
@@ -272,6 +352,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return flag_id
 
+    @recording
     def confirm_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      note: str | None = None, at: datetime | None = None) -> str:
         """Returns the id of the warning the confirmed flag earned."""
@@ -284,6 +365,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return warning_id
 
+    @recording
     def dismiss_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      reason: str, at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -293,6 +375,7 @@ class Ledger(Application[UUID]):
                                 reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
 
+    @recording
     def warn(self, *, actor: str, group: str, member: str, category: str,
              reason: str | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -305,6 +388,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return warning_id
 
+    @recording
     def remove(self, *, actor: str, group: str, member: str, reason: str,
                temporary: bool = False, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -316,6 +400,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return removal_id
 
+    @recording
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
                 at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -325,6 +410,7 @@ class Ledger(Application[UUID]):
                            note=_check_text(note, "note"))
         self.save(membership)
 
+    @recording
     def leave(self, *, actor: str, group: str, member: str, note: str | None = None,
               violation: str | None = None, at: datetime | None = None) -> str | None:
         """A departure; with `violation` (R1: quitting on purpose) an admin records it
@@ -346,6 +432,7 @@ class Ledger(Application[UUID]):
 
     # Tasks ------------------------------------------------------------------------------
 
+    @recording
     def assign_task(self, *, actor: str, group: str, member: str, summary: str,
                     deadline_minutes: int | None = None, at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -359,6 +446,7 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return task_id
 
+    @recording
     def acknowledge_task(self, *, actor: str, group: str, member: str, task_id: str,
                          at: datetime | None = None) -> None:
         the_group = self.group(group)
@@ -369,6 +457,7 @@ class Ledger(Application[UUID]):
                                     task_id=task_id)
         self.save(membership)
 
+    @recording
     def confirm_task_missed(self, *, actor: str, group: str, member: str, task_id: str,
                             at: datetime | None = None) -> str:
         the_group = self.group(group)
@@ -382,9 +471,11 @@ class Ledger(Application[UUID]):
 
     # Seals ------------------------------------------------------------------------------
 
+    @recording
     def seal(self, *, actor: str, note: str | None = None) -> LedgerSealed:
         """Record the tree head over every event stored so far (see `ledger.merkle`) as a
-        seal of its own; returns it. A seal covers the events before it, not itself.
+        seal of its own; returns it. A seal covers the events before it, not itself: one
+        the log outgrew before it was saved is made again, as a conflicting command is.
         """
         actor = _check_key(actor, "actor")
         note = _check_text(note, "note")
@@ -399,7 +490,10 @@ class Ledger(Application[UUID]):
             seals = Seals.first(**details)
         else:
             seals.seal(**details)
-        self.save(seals)
+        try:
+            self.save(seals)
+        except tree.SealOutdated as outdated:
+            raise _Conflicted(str(outdated)) from None
         return seals.seals[-1]
 
     def seals(self) -> list[LedgerSealed]:
@@ -488,5 +582,6 @@ class Ledger(Application[UUID]):
         if at is None:
             return current.replace(microsecond=0)
         check_offset(at)
+        check_in_range(at)
         check_not_future(at, current)
         return at

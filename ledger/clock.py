@@ -23,9 +23,33 @@ def parse_time(text: str) -> datetime:
             "e.g. 2026-11-25T09:30 or 2026-11-25T09:30+08:00"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.astimezone()
+        try:
+            moment = moment.astimezone()
+        except (OverflowError, OSError, ValueError):
+            raise _out_of_range(repr(text)) from None
     check_offset(moment, what=repr(text))
+    check_in_range(moment, what=repr(text))
     return moment
+
+
+# The years a ledger records: every time it accepts can be shifted to UTC, stored, compared
+# and shown by every view (a year-1 time at +14:00 has no UTC counterpart at all).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
+def check_in_range(moment: datetime, *, what: str = "--at") -> None:
+    try:
+        inside = EARLIEST <= moment < LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise _out_of_range(what)
+
+
+def _out_of_range(what: str) -> InvalidInput:
+    return InvalidInput(f"{what} is outside the years a ledger records (1970 to 2199, UTC): "
+                        "give a time in that range")
 
 
 def check_offset(moment: datetime, *, what: str = "--at") -> None:

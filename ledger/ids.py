@@ -124,6 +124,7 @@ def resolve(cursor: Any, table: str, prefix: str, *, kinds: tuple[str, ...],
 
 
 _INDEXED = "case_ids_indexed"
+_FORMAT = "format"
 
 
 def backfill(transaction: Any, *, events_table: str, meta_table: str, index_table: str,
@@ -133,13 +134,19 @@ def backfill(transaction: Any, *, events_table: str, meta_table: str, index_tabl
     the write lock before it reads anything: a concurrent opener waits for it, then
     finds the marker and does nothing.
     """
+    from ledger.store import FORMAT
+
     with transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT value FROM {meta_table} WHERE key = {placeholder}", (_INDEXED,))
-        if cursor.fetchone() is not None:
+        cursor.execute(f"SELECT key FROM {meta_table} WHERE key IN ({placeholder}, "
+                       f"{placeholder})", (_INDEXED, _FORMAT))
+        if len(cursor.fetchall()) == 2:
             return
     with transaction(commit=True) as cursor:
-        cursor.execute(f"INSERT INTO {meta_table} (key, value) VALUES ({placeholder}, "
-                       f"{placeholder}) ON CONFLICT (key) DO NOTHING", (_INDEXED, "1"))
+        insert = (f"INSERT INTO {meta_table} (key, value) VALUES ({placeholder}, "
+                  f"{placeholder}) ON CONFLICT (key) DO NOTHING")
+        # The format this release writes: a later release knows what it is reading.
+        cursor.execute(insert, (_FORMAT, str(FORMAT)))
+        cursor.execute(insert, (_INDEXED, "1"))
         if getattr(cursor, "sqlite_cursor", cursor).rowcount != 1:
             return  # another opener indexed them first
         marks = ", ".join(placeholder for _ in _TOPICS)

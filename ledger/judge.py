@@ -243,10 +243,16 @@ def check_posting_window(rules: RuleVersion, category: str, message_at: datetime
                          f"allowed window {window.describe()}: it is not {category}")
 
 
+MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
+
+
 def task_deadline_minutes(group: str, rules: RuleVersion, given: int | None) -> int:
     """The response deadline of a new task: as given, else the rulebook's."""
     if given is not None and given < 1:
         raise InvalidInput("--deadline-minutes must be at least 1")
+    if given is not None and given > MAX_DEADLINE_MINUTES:
+        raise InvalidInput(f"--deadline-minutes {given} is more than a year: give at most "
+                           f"{MAX_DEADLINE_MINUTES} (366 days)")
     tasks = rules.rulebook.tasks
     minutes = given or (tasks.response_minutes if tasks else None)
     if minutes is None:

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -30,7 +32,7 @@ class Store:
     `--help` aside, parses its store first, and a dataclass costs milliseconds to define.
     """
 
-    __slots__ = ("url", "kind", "path", "postgres")
+    __slots__ = ("url", "kind", "path", "postgres", "complete")
 
     def __init__(self, url: str, kind: Literal["sqlite", "postgres"], path: Path | None = None,
                  postgres: dict[str, str] | None = None) -> None:
@@ -38,15 +40,17 @@ class Store:
         self.kind = kind
         self.path = path
         self.postgres = postgres or {}
+        self.complete = False  # whether the ledger's tables were all found when opened
 
     @property
     def env(self) -> dict[str, str]:
+        common = {**_COMMON_ENV, "CREATE_TABLE": "no" if self.complete else "yes"}
         if self.kind == "sqlite":
             assert self.path is not None
-            return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "APPLICATION_RECORDER_TOPIC": "ledger.ids:SQLiteLedgerRecorder",
                     "SQLITE_DBNAME": str(self.path), "SQLITE_LOCK_TIMEOUT": "30"}
-        return {**_COMMON_ENV, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "APPLICATION_RECORDER_TOPIC": "ledger.postgres:PostgresLedgerRecorder",
                 **self.postgres}
 
@@ -72,22 +76,57 @@ class Store:
                 "AND table_name = 'ledger_events'", (self.postgres["POSTGRES_SCHEMA"],))
             return found.fetchone() is not None
 
-    def discard(self) -> None:
-        """Remove a new SQLite file, with its journal files, that a failed command made.
-        Only for a store this process created: a ledger in use is never discarded.
+    def discard(self) -> bool:
+        """Remove a new SQLite file, with its journal files, that a failed command made,
+        when it holds no event; returns whether it did. Only for a store this process
+        created: a file holding any event is kept, whoever wrote it.
         """
-        if self.kind == "sqlite" and self.path is not None:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        if self.kind != "sqlite" or self.path is None or not self.path.exists():
+            return False
+        import sqlite3
+
+        try:
+            with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                tables = {row[0] for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'")}
+                if "stored_events" in tables and \
+                        conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone():
+                    return False
+        except sqlite3.Error:
+            return False  # what cannot be read is not known to be empty
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        return True
 
     def prepare(self) -> None:
         """Make sure the store can be opened: a PostgreSQL server answers and has the
         schema (created if missing). An SQLite file is created when first opened.
         """
-        if self.kind != "postgres":
+        with self.opening():
+            pass
+
+    @contextlib.contextmanager
+    def opening(self) -> Iterator[None]:
+        """Around opening the ledger: refuse a store that is someone else's (left as it
+        was), and let the library create the ledger's tables only where some are missing.
+        On PostgreSQL, openers of one schema take turns while tables are made (an advisory
+        lock), since the library's CREATE statements race one another.
+        """
+        if self.kind == "sqlite":
+            self.complete = _inspect_sqlite(self)
+            yield
             return
         with self._connect() as conn:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres["POSTGRES_SCHEMA"]}"')
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))",
+                         (f"ledger:{self.postgres['POSTGRES_SCHEMA']}",))
+            try:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.postgres["POSTGRES_SCHEMA"]}"')
+                self.complete = _inspect_postgres(self, conn)
+                if self.complete:
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock_all()")
 
     def _connect(self) -> Any:
         try:
@@ -173,3 +212,87 @@ def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
             "POSTGRES_CONNECT_TIMEOUT": "5",
         },
     )
+
+
+# What a ledger's store holds: its events, the id index, what it records about itself. A
+# store holding tables and none of these is someone else's. `FORMAT` is the version of
+# what this release writes; a store marked with a later one was written by a newer release.
+EVENTS_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+LEDGER_TABLES = ("ledger_case_ids", "ledger_meta", "ledger_leaves")
+# 1: release 0.1.0, which recorded no format; 2: the id index and the meta table; 3: the
+# Merkle tree kept beside the log (ledger.tree), which a release that does not keep it
+# would leave behind by writing.
+FORMAT = 3
+
+
+def _not_a_ledger(store: Store, why: str) -> StoreError:
+    return StoreError(f"{store.describe()} is not a ledger ({why}): it was left as it is; "
+                      "point --store at a ledger, or at a new file or schema to start one")
+
+
+def _check_format(store: Store, value: str | None) -> None:
+    if value is not None and (not value.isdigit() or int(value) > FORMAT):
+        raise StoreError(f"{store.describe()} was written by a newer release of ledger "
+                         f"(format {value}; this one reads formats up to {FORMAT}): upgrade "
+                         "ledger to open it")
+
+
+def _inspect_sqlite(store: Store) -> bool:
+    """Whether the file holds a whole ledger already (False for a new or empty file);
+    refuses one that is not a ledger, reading it only.
+    """
+    import sqlite3
+
+    assert store.path is not None
+    if not store.path.exists() or store.path.stat().st_size == 0:
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro",
+                                                uri=True, timeout=30)) as conn:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not tables:
+                return False
+            if "stored_events" not in tables:
+                others = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
+                raise _not_a_ledger(store, f"it holds other tables: {others}")
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(stored_events)")}
+            if not EVENTS_COLUMNS <= columns:
+                raise _not_a_ledger(store, "its stored_events table is not a ledger's")
+            if "ledger_meta" in tables:
+                found = conn.execute("SELECT value FROM ledger_meta WHERE key = 'format'")
+                row = found.fetchone()
+                _check_format(store, None if row is None else row[0])
+            else:
+                first = conn.execute("SELECT topic FROM stored_events LIMIT 1").fetchone()
+                if first is not None and not str(first[0]).startswith("ledger."):
+                    raise _not_a_ledger(store, "its events are another application's")
+            return all(name in tables for name in LEDGER_TABLES)
+    except sqlite3.DatabaseError as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise _not_a_ledger(store, f"SQLite says: {first_line}") from None
+
+
+def _inspect_postgres(store: Store, conn: Any) -> bool:
+    """Whether the schema holds a whole ledger already; refuses one that holds other
+    tables and no ledger.
+    """
+    schema = store.postgres["POSTGRES_SCHEMA"]
+    tables = {row[0] for row in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))}
+    if "ledger_events" not in tables:
+        foreign = sorted(t for t in tables if not t.startswith(("ledger_", "view_")))
+        if foreign:
+            others = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+            raise _not_a_ledger(store, f"schema {schema} holds other tables: {others}")
+        return False
+    columns = {row[0] for row in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+        "AND table_name = 'ledger_events'", (schema,))}
+    if not EVENTS_COLUMNS <= columns:
+        raise _not_a_ledger(store, "its ledger_events table is not a ledger's")
+    if "ledger_meta" in tables:
+        row = conn.execute(f'SELECT value FROM "{schema}".ledger_meta WHERE key = %s',
+                           ("format",)).fetchone()
+        _check_format(store, None if row is None else row[0])
+    return all(name in tables for name in LEDGER_TABLES)

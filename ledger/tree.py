@@ -117,6 +117,13 @@ def advance(cursor: Any, stored_events: Sequence[Any], notification_ids: Sequenc
                              "recorded; run 'ledger verify'")
         head, new_leaves = build(cursor, events=events, id_column=id_column,
                                  placeholder=placeholder, below=first)
+        # From now on the ledger keeps a tree: a release that would write without
+        # keeping it must not open it (ledger.store's format check).
+        from ledger.store import FORMAT
+
+        cursor.execute(f"INSERT INTO {meta} (key, value) VALUES ({placeholder}, "
+                       f"{placeholder}) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       ("format", str(FORMAT)))
     elif first <= head.last_id:
         raise StoreError(f"notification id {first} is already in the kept tree (which "
                          f"reaches {head.last_id}): stored events were deleted outside the "

@@ -62,10 +62,29 @@ class Db:
         return view.name + self.suffix
 
     @contextlib.contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[Cursor]:
+    def transaction(self, *, commit: bool = True, snapshot: bool = False) -> Iterator[Cursor]:
+        """A transaction; with `snapshot`, every statement in it reads the same state of
+        the database (SQLite's transactions always do; PostgreSQL's need REPEATABLE READ).
+        """
         with self.datastore.transaction(commit=commit) as cursor:
             raw = cursor.sqlite_cursor if self.kind == "sqlite" else cursor
+            if snapshot and self.kind == "postgres":
+                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield Cursor(raw, self.kind)
+
+    def lock_tables(self, cursor: Cursor) -> None:
+        """Take turns with other processes making or dropping view tables, until the
+        transaction ends: PostgreSQL's CREATE TABLE IF NOT EXISTS races one another
+        (SQLite's writers take turns already).
+        """
+        if self.kind == "postgres":
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(?))",
+                           (f"ledger:{self.schema}:views",))
+        else:
+            # A write that changes nothing takes SQLite's write lock, waiting for it, before
+            # anything is read: a transaction that read first and then wrote would be
+            # refused outright ("database is locked") once another writer committed.
+            cursor.execute("UPDATE ledger_meta SET value = value WHERE 0")
 
     def table_exists(self, cursor: Cursor, name: str) -> bool:
         if self.kind == "sqlite":
@@ -199,16 +218,16 @@ class View(ABC):
 
 
 def ensure(db: Db, view: View) -> None:
+    with db.transaction(commit=False) as cursor:
+        if _is_ready(cursor, db, view):
+            return
     with db.transaction() as cursor:
+        db.lock_tables(cursor)
+        if _is_ready(cursor, db, view):
+            return  # made by another process while this one waited
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {db.table(POSITIONS)} "
                        "(view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
                        "position BIGINT NOT NULL)")
-        cursor.execute(f"SELECT version FROM {db.table(POSITIONS)} WHERE view=?",
-                       (db.tracked(view),))
-        row = cursor.fetchone()
-        complete = all(db.table_exists(cursor, name + db.suffix) for name in view.tables)
-        if row is not None and row["version"] == view.version and complete:
-            return
         for name, columns in view.tables.items():
             cursor.execute(f"DROP TABLE IF EXISTS {db.table(name)}")
             cursor.execute(f"CREATE TABLE {db.table(name)} ({columns})")
@@ -217,12 +236,28 @@ def ensure(db: Db, view: View) -> None:
                        "VALUES (?, ?, 0)", (db.tracked(view), view.version))
 
 
+def _is_ready(cursor: Cursor, db: Db, view: View) -> bool:
+    """Whether the view's tables are there, at the code's version."""
+    if not db.table_exists(cursor, POSITIONS):
+        return False
+    cursor.execute(f"SELECT version FROM {db.table(POSITIONS)} WHERE view=?",
+                   (db.tracked(view),))
+    row = cursor.fetchone()
+    return row is not None and row["version"] == view.version and \
+        all(db.table_exists(cursor, name + db.suffix) for name in view.tables)
+
+
 def position(db: Db, view: View) -> int:
     with db.transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT position FROM {db.table(POSITIONS)} WHERE view=?",
-                       (db.tracked(view),))
-        row = cursor.fetchone()
-        return int(row["position"]) if row else 0
+        return position_in(cursor, db, view)
+
+
+def position_in(cursor: Cursor, db: Db, view: View) -> int:
+    """The view's position as the transaction of `cursor` sees it."""
+    cursor.execute(f"SELECT position FROM {db.table(POSITIONS)} WHERE view=?",
+                   (db.tracked(view),))
+    row = cursor.fetchone()
+    return int(row["position"]) if row else 0
 
 
 class _Overtaken(Exception):
@@ -246,9 +281,10 @@ def _is_contention(error: OperationalError) -> bool:
 
 
 def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = BATCH_SIZE,
-             progress: Callable[[int], None] | None = None, db: Db | None = None) -> int:
-    """Bring the views up to the end of the log, reading it once for all of them;
-    returns the number of events read.
+             progress: Callable[[int], None] | None = None, db: Db | None = None,
+             until: int | None = None) -> int:
+    """Bring the views up to the end of the log (or to position `until`), reading it once
+    for all of them; returns the number of events read.
     """
     # Each run folds into views of its own: what one run holds in memory is never another
     # run's (two ledgers in one process, a retry).
@@ -259,13 +295,13 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
     gc.set_threshold(50_000, 20, 100)
     try:
         return _catch_up(ledger, views, batch_size=batch_size, progress=progress,
-                         db=db or Db(ledger))
+                         db=db or Db(ledger), until=until)
     finally:
         gc.set_threshold(*thresholds)
 
 
 def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
-              progress: Callable[[int], None] | None, db: Db) -> int:
+              progress: Callable[[int], None] | None, db: Db, until: int | None) -> int:
     for each in views:
         ensure(db, each)
     processed = 0
@@ -280,7 +316,7 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 # this run folded in memory misses its events, so begin again from here.
                 started.discard(name)
         start = min(positions.values())
-        notifications = read_log(db, start, batch_size)
+        notifications = read_log(db, start, batch_size, until=until)
         if not notifications:
             return processed
         for each in views:
@@ -326,21 +362,22 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
             progress(len(events))
 
 
-def read_log(db: Db, after: int, limit: int) -> list[tuple[int, str, bytes]]:
-    """(notification id, topic, state) of up to `limit` stored events after `after`, in
-    log order: straight from the events table, as the library's recorder would select
-    them, without building its notification objects.
+def read_log(db: Db, after: int, limit: int, *,
+             until: int | None = None) -> list[tuple[int, str, bytes]]:
+    """(notification id, topic, state) of up to `limit` stored events after `after` (and
+    up to `until`, when given), in log order: straight from the events table, as the
+    library's recorder would select them, without building its notification objects.
     """
     recorder = db.ledger.recorder
     if db.kind == "sqlite":
         statement = (f"SELECT rowid, topic, state FROM {recorder.events_table_name} "  # type: ignore[attr-defined]
-                     "WHERE rowid > ? ORDER BY rowid LIMIT ?")
+                     "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?")
     else:
         statement = (f"SELECT notification_id, topic, state FROM {db.schema}."
                      f"{recorder.events_table_name} WHERE notification_id > ? "  # type: ignore[attr-defined]
-                     "ORDER BY notification_id LIMIT ?")
+                     "AND notification_id <= ? ORDER BY notification_id LIMIT ?")
     with db.transaction(commit=False) as cursor:
-        cursor.execute(statement, (after, limit))
+        cursor.execute(statement, (after, until if until is not None else 2**63 - 1, limit))
         rows = cursor.raw.fetchall()
     if db.kind == "sqlite":
         return rows  # (rowid, topic, state as bytes), indexed as the tuples they are
@@ -357,13 +394,18 @@ def rebuild(ledger: Ledger, view: View | Sequence[View], *, db: Db | None = None
     return catch_up(ledger, view, db=db, **kwargs)
 
 
-def drop(db: Db, view: View) -> None:
+def drop(db: Db, view: View, *, forget: bool = False) -> None:
+    """Drop the view's tables and its position; with `forget`, a copy that is not to be
+    built again (a replay's), without making the positions table if it is not there.
+    """
     with db.transaction() as cursor:
+        db.lock_tables(cursor)
         for name in view.tables:
             cursor.execute(f"DROP TABLE IF EXISTS {db.table(name)}")
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {db.table(POSITIONS)} "
-                       "(view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
-                       "position BIGINT NOT NULL)")
+        if not forget:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {db.table(POSITIONS)} "
+                           "(view TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+                           "position BIGINT NOT NULL)")
         cursor.execute(f"DELETE FROM {db.table(POSITIONS)} WHERE view=?", (db.tracked(view),))
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from ledger.errors import ConcurrentUpdate
 from projections import activity, cases, disputes, dossier, standings, strikes, tasks
-from projections.base import Db, View, catch_up, column_names, drop, rebuild
+from projections.base import (
+    Cursor,
+    Db,
+    View,
+    catch_up,
+    column_names,
+    drop,
+    position,
+    position_in,
+    rebuild,
+)
 
 VIEWS: dict[str, View] = {
     view.name: view
@@ -63,24 +75,26 @@ def _digest_tables(db: Db, view: View) -> tuple[str, int]:
     return "sha256:" + hashed.hexdigest()[:16], count
 
 
-def _differences(kept: Db, fresh: Db, view: View) -> int:
+def _differences(cursor: Cursor, kept: Db, fresh: Db, view: View) -> int:
     """Rows as sets (each table's rows are distinct: by a key, or by an entry id unique to
     its event): a changed row is one kept row too many and one rebuilt row missing;
     counting the larger side counts it once, as a missing row is.
     """
     total = 0
-    with kept.transaction(commit=False) as cursor:
-        for name, columns in view.tables.items():
-            listed = ", ".join(column_names(columns))
-            a = f"SELECT {listed} FROM {kept.table(name)}"
-            b = f"SELECT {listed} FROM {fresh.table(name)}"
-            sides = []
-            for first, second in ((a, b), (b, a)):
-                cursor.execute(f"SELECT COUNT(*) AS n FROM ({first} EXCEPT {second}) AS d")
-                row = cursor.fetchone()
-                sides.append(int(row["n"]) if row else 0)
-            total += max(sides)
+    for name, columns in view.tables.items():
+        listed = ", ".join(column_names(columns))
+        a = f"SELECT {listed} FROM {kept.table(name)}"
+        b = f"SELECT {listed} FROM {fresh.table(name)}"
+        sides = []
+        for first, second in ((a, b), (b, a)):
+            cursor.execute(f"SELECT COUNT(*) AS n FROM ({first} EXCEPT {second}) AS d")
+            row = cursor.fetchone()
+            sides.append(int(row["n"]) if row else 0)
+        total += max(sides)
     return total
+
+
+COMPARE_ATTEMPTS = 20
 
 
 def replay_all(ledger: Any, views: Sequence[View], *,
@@ -88,20 +102,37 @@ def replay_all(ledger: Any, views: Sequence[View], *,
     """Rebuild the views from position 0 into fresh tables beside them, in one pass over
     the log, and compare them row for row with the incrementally kept ones (brought up
     to date first).
+
+    The fresh tables are this run's own (their names carry a suffix no other run uses),
+    so two replays at once never touch each other's. Each view is compared at one log
+    position: the kept view's, read in the same snapshot as its rows; when others have
+    moved it on since the rebuild, the fresh view follows to that position first.
     """
-    live_db, fresh_db = Db(ledger), Db(ledger, suffix=REPLAY_SUFFIX)
+    live_db = Db(ledger)
+    fresh_db = Db(ledger, suffix=f"{REPLAY_SUFFIX}_{uuid.uuid4().hex[:12]}")
     catch_up(ledger, views, db=live_db)
     try:
-        rebuild(ledger, views, db=fresh_db, progress=progress)
-        results = []
-        for view in views:
-            differences = _differences(live_db, fresh_db, view)
-            fresh_digest, rows = _digest_tables(fresh_db, view)
-            results.append(Replayed(view.name, rows, fresh_digest, differences))
-        return results
+        rebuild(ledger, views, db=fresh_db, progress=progress,
+                until=min(position(live_db, view) for view in views))
+        return [_compared(ledger, live_db, fresh_db, view) for view in views]
     finally:
         for view in views:
-            drop(fresh_db, view)
+            drop(fresh_db, view, forget=True)
+
+
+def _compared(ledger: Any, live_db: Db, fresh_db: Db, view: View) -> Replayed:
+    for _ in range(COMPARE_ATTEMPTS):
+        with live_db.transaction(commit=False, snapshot=True) as cursor:
+            kept_at = position_in(cursor, live_db, view)
+            if position_in(cursor, fresh_db, view) == kept_at:
+                differences = _differences(cursor, live_db, fresh_db, view)
+                break
+        catch_up(ledger, view, db=fresh_db, until=kept_at)
+    else:
+        raise ConcurrentUpdate(f"the {view.name} view kept moving on while replay compared "
+                               "it: run replay again when fewer commands are running")
+    fresh_digest, rows = _digest_tables(fresh_db, view)
+    return Replayed(view.name, rows, fresh_digest, differences)
 
 
 def replay(ledger: Any, view: View, *, progress: Callable[[int], None] | None = None) -> Replayed:

@@ -62,6 +62,20 @@ class TestSealing:
         monkeypatch.undo()
         assert integrity.verify(ledger).ok
 
+    def test_a_seal_the_log_outgrew_once_is_made_again_over_the_grown_log(self, ledger: Ledger,
+                                                                          monkeypatch):
+        _registered(ledger)
+        stale = ledger.tree_head()
+        ledger.warn(actor="owner1", group="g9", member="wx_li", category="flooding")
+        heads = iter([stale])
+        real = ledger.tree_head
+        monkeypatch.setattr(ledger, "tree_head", lambda: next(heads, None) or real())
+
+        sealed = ledger.seal(actor="owner1")
+
+        assert (sealed.size, sealed.root) == (3, _root_of_log(ledger, 3))
+        assert len(ledger.seals()) == 1
+
     def test_a_seal_is_not_part_of_a_batch(self, ledger: Ledger):
         _registered(ledger)
 

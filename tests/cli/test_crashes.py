@@ -1,0 +1,73 @@
+"""Crashes: a process killed (SIGKILL) while it brings views up to date or replays them
+leaves the store consistent, and the next command finishes the work with every event
+counted exactly once. Real processes, real kills, at moments spread over the work.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import workload  # noqa: E402
+
+EVENTS = 10_000
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("crash") / "store.db"
+    workload.generate(path, EVENTS, seed=7)
+    return path
+
+
+def _ledger(store: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "cli", "--store", str(store), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finished(store: Path, *args: str) -> bytes:
+    child = _ledger(store, *args)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err.decode()
+    return out
+
+
+def _activity_rows(store: Path) -> int:
+    """The activity view holds one row per event: every event counted exactly once."""
+    rows = orjson.loads(_finished(store, "project", "activity", "--format", "json"))
+    return sum(int(row["total"]) for row in rows)
+
+
+@pytest.mark.parametrize("command", [("project", "standings", "--format", "json"),
+                                     ("replay",)], ids=["catch-up", "replay"])
+def test_a_killed_catch_up_or_replay_leaves_the_views_whole(generated: Path, tmp_path: Path,
+                                                            command: tuple[str, ...]) -> None:
+    # How long the command takes uninterrupted, from cold views, on this machine now.
+    timed = tmp_path / "timed.db"
+    shutil.copyfile(generated, timed)
+    started = time.perf_counter()
+    _finished(timed, *command)
+    duration = time.perf_counter() - started
+
+    killed = 0
+    for trial, fraction in enumerate((0.5, 0.65, 0.8, 0.9)):
+        store = tmp_path / f"killed-{trial}.db"
+        shutil.copyfile(generated, store)
+        child = _ledger(store, *command)
+        time.sleep(duration * fraction)
+        child.send_signal(signal.SIGKILL)
+        killed += child.wait(timeout=60) == -signal.SIGKILL
+
+        out = _finished(store, "replay", "--format", "json")
+        assert {row["check"] for row in orjson.loads(out)} == {"ok"}
+        assert _activity_rows(store) == EVENTS
+    assert killed >= 2, "the kills came too late to interrupt anything"
