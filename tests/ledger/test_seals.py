@@ -6,6 +6,7 @@ before the tree was kept gets its tree from its log and verifies.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,27 @@ class TestALedgerFromBeforeSeals:
             assert again.ok and again.kept_hashes == first.events + 1
         finally:
             ledger.close()
+
+
+class TestALedgerOfFormat2:
+    def test_its_first_write_keeps_the_tree_and_marks_it_format_3(self, tmp_path: Path):
+        path = tmp_path / "g9.db"
+        ledger = Ledger(parse_store(str(path)))
+        _registered(ledger)
+        ledger.close()
+        with sqlite3.connect(path) as db:  # as the release before the tree left it
+            db.execute("DROP TABLE ledger_leaves")
+            db.execute("DELETE FROM ledger_meta WHERE key = 'tree_head'")
+            db.execute("UPDATE ledger_meta SET value = '2' WHERE key = 'format'")
+
+        ledger = Ledger(parse_store(str(path)))
+        try:
+            ledger.warn(actor="owner1", group="g9", member="wx_li", category="flooding")
+            report = integrity.verify(ledger)
+        finally:
+            ledger.close()
+
+        assert report.ok and report.kept_hashes == report.events == 3
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT value FROM ledger_meta WHERE key = 'format'").fetchone() \
+                == ("3",)
