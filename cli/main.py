@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "with the events behind it, then every event in every group in the order it "
                 "happened, with actor, occurred-at, recorded-at, and the rule text each "
                 "sanction cited."),
+    "export": ("cli.exchange.export",
+               "Write the log to stdout as JSON lines: one stored event a line, keys sorted, "
+               "with its notification id, originator id and version, topic, recorded-at and "
+               "state."),
     "flag": ("cli.flag.flag",
              "Flag a message that may break a rule; an admin confirms or dismisses it."),
     "group": ("cli.group.group",
@@ -31,19 +35,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("cli.history.history",
                 "Every event of a member in a group, in the order the facts happened, with "
                 "who recorded each, when it happened and when it was recorded."),
+    "import": ("cli.exchange.import_",
+               "Append the events of an export to this ledger (a new file if there is none): "
+               "the whole file is checked first, then written in batches, one transaction "
+               "each."),
     "member": ("cli.member.member",
                "Record a member's admission, renames, exemptions, cautions, removal, "
                "re-admission or departure, and list a group's members."),
+    "proof": ("cli.proof.proof",
+              "Print and check Merkle proofs: that an event is in the log, that a log "
+              "extends an earlier one."),
     "project": ("cli.project.project",
                 "Query the read models rebuilt from the log: standings, strikes, disputes, "
                 "activity."),
     "replay": ("cli.replay.replay",
                "Rebuild views from the log into fresh tables, check them row for row against "
                "the incrementally kept ones, and print each view's rows and digest."),
+    "seal": ("cli.seal.seal",
+             "Seal the log: record its Merkle tree head (size and root) as an event of its "
+             "own."),
+    "seals": ("cli.seal.seals",
+              "Every seal, oldest first: its size, root, when and by whom it was sealed, "
+              "its note."),
     "rulebook": ("cli.rulebook.rulebook",
                  "Show and check rulebooks: the built-in ones or TOML files."),
     "task": ("cli.task.task",
              "Assign tasks with a response deadline; acknowledge them; confirm missed ones."),
+    "verify": ("cli.verify.verify",
+               "Check the record: recompute the Merkle tree from the stored events alone and "
+               "check every seal, the tree head kept as events were recorded, and the "
+               "notification ids."),
     "warn": ("cli.warn.warn",
              "Warn a member: one strike under the group's rules (the owner or an admin)."),
 }

@@ -26,6 +26,7 @@ from ledger.events import (
     GroupRegistered,
     GroupReviewed,
     LedgerEvent,
+    LedgerSealed,
     MemberAdmitted,
     MemberLeft,
     MemberReadmitted,
@@ -59,6 +60,9 @@ def group_id(group: str) -> UUID:
 
 def membership_id(group: str, member: str) -> UUID:
     return uuid5(NAMESPACE, f"membership:{group}\x1f{member}")
+
+
+SEALS_ID = uuid5(NAMESPACE, "seals")
 
 
 def new_case_id() -> str:
@@ -173,6 +177,32 @@ class Group(BaseAggregate[UUID]):
     def _(self, event: RoleRevoked) -> None:
         self.roles.get(event.member, set()).discard(event.role)
         self.role_since.pop((event.member, event.role), None)
+
+
+class Seals(BaseAggregate[UUID]):
+    """Every tree head the ledger has sealed, in order: one aggregate, so that two seals
+    made at the same moment cannot both be saved.
+    """
+
+    def __init__(self) -> None:
+        self.seals: list[LedgerSealed] = []
+
+    @classmethod
+    def first(cls, *, actor: str, occurred_at: datetime, size: int, root: str,
+              note: str | None) -> Seals:
+        judge.check_sealable(size)
+        return cls._create(LedgerSealed, id=SEALS_ID, actor=actor, occurred_at=occurred_at,
+                           size=size, root=root, note=note)
+
+    def seal(self, *, actor: str, occurred_at: datetime, size: int, root: str,
+             note: str | None) -> None:
+        judge.check_sealable(size)
+        self.trigger_event(LedgerSealed, actor=actor, occurred_at=occurred_at,
+                           originator_topic=get_topic(Seals), size=size, root=root, note=note)
+
+    def apply_event(self, event: LedgerEvent) -> None:
+        if isinstance(event, LedgerSealed):
+            self.seals.append(event)
 
 
 class Membership(BaseAggregate[UUID]):

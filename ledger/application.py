@@ -18,14 +18,15 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
-from ledger import ids, judge
-from ledger.aggregates import Group, Membership, group_id, membership_id
+from ledger import ids, judge, tree
+from ledger.aggregates import SEALS_ID, Group, Membership, Seals, group_id, membership_id
 from ledger.clock import check_in_range, check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
-from ledger.events import MembershipEvent, Role
+from ledger.events import LedgerSealed, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
@@ -539,6 +540,53 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return warning_id
 
+    # Seals ------------------------------------------------------------------------------
+
+    @recording
+    def seal(self, *, actor: str, note: str | None = None) -> LedgerSealed:
+        """Record the tree head over every event stored so far (see `ledger.merkle`) as a
+        seal of its own; returns it. A seal covers the events before it, not itself: one
+        the log outgrew before it was saved is made again, as a conflicting command is.
+        """
+        actor = _check_key(actor, "actor")
+        note = _check_text(note, "note")
+        if self._pending is not None:
+            raise InvalidInput("a seal covers what is stored, so it cannot be part of a "
+                               "batch: seal after the batch")
+        size, root = self.tree_head()
+        seals = self._find(SEALS_ID)
+        details = {"actor": actor, "occurred_at": self._occurred_at(None), "size": size,
+                   "root": root.hex(), "note": note}
+        if seals is None:
+            seals = Seals.first(**details)
+        else:
+            seals.seal(**details)
+        try:
+            self.save(seals)
+        except tree.SealOutdated as outdated:
+            raise _Conflicted(str(outdated)) from None
+        return seals.seals[-1]
+
+    def seals(self) -> list[LedgerSealed]:
+        """Every seal, oldest first."""
+        found = self._find(SEALS_ID)
+        return list(found.seals) if found is not None else []
+
+    def tree_head(self) -> tuple[int, bytes]:
+        """(size, root) of the tree the recorder keeps over the log: O(log n) to read. A
+        ledger from before the tree was kept has it computed from the log here, and kept
+        by its next write.
+        """
+        meta, placeholder = self.store.qualified(ids.META), self.store.placeholder
+        with self.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            head = tree.load(cursor, meta=meta, placeholder=placeholder)
+            if head is None:
+                head, _ = tree.build(
+                    cursor, events=self.store.qualified(self.recorder.events_table_name),  # type: ignore[attr-defined]
+                    id_column="rowid" if self.store.kind == "sqlite" else "notification_id",
+                    placeholder=placeholder)
+        return head.compact.size, head.compact.root()
+
     # Reading ----------------------------------------------------------------------------
 
     def find_case(self, prefix: str, *, kinds: tuple[str, ...], what: str) -> ids.Case:
@@ -590,6 +638,10 @@ class Ledger(Application[UUID]):
             found = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        except OriginatorVersionError as error:
+            raise StoreError(f"the stored events of {aggregate_id.hex[:8]} are out of sequence "
+                             f"(version {error.args[0]} where {error.args[1]} belongs): the log "
+                             "was changed outside the ledger; run 'ledger verify'") from None
         if self._pending is not None:
             # A batch reads each aggregate once: what it changes is saved at the end, what
             # it only read adds no event.

@@ -279,6 +279,25 @@ MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
     NicknameExemptionGranted,
     CautionIssued,
 )
+
+
+# The ledger's own record of itself ------------------------------------------------------
+
+
+class LedgerSealed(LedgerEvent, _FirstOrLater):
+    """A tree head (`ledger.merkle`): the log's first `size` events, in notification
+    order, hash to `root` (hex). They are exactly the events stored before this one (the
+    recorder refuses a seal the log has outgrown), so a seal covers neither itself nor
+    anything after it; a later seal covers it. `occurred_at` is when it was sealed.
+    """
+
+    originator_topic: str
+    size: int
+    root: str
+    note: str | None = None
+
+
 GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (
     GroupRegistered, RoleGranted, RoleRevoked, RulebookAmended, GroupReviewed)
-ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS
+SEAL_EVENTS: tuple[type[LedgerEvent], ...] = (LedgerSealed,)
+ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS + SEAL_EVENTS

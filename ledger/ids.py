@@ -17,6 +17,7 @@ import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from ledger import tree
 from ledger.errors import AmbiguousId, InvalidInput, NotFound
 
 TABLE = "ledger_case_ids"
@@ -71,7 +72,9 @@ def of_stored(stored_events: Sequence[StoredEvent]) -> list[tuple[str, str, str,
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
-    """The library's SQLite recorder, writing the id index in the events' transaction."""
+    """The library's SQLite recorder, writing the id index and the kept Merkle tree
+    (`ledger.tree`) in the events' transaction.
+    """
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
@@ -81,7 +84,8 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 f"CREATE TABLE IF NOT EXISTS {TABLE} ({COLUMNS})",
-                f"CREATE TABLE IF NOT EXISTS {META} ({META_COLUMNS})"]
+                f"CREATE TABLE IF NOT EXISTS {META} ({META_COLUMNS})",
+                f"CREATE TABLE IF NOT EXISTS {tree.LEAVES} ({tree.LEAVES_COLUMNS})"]
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -89,6 +93,9 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         rows = of_stored(stored_events)
         if rows:
             c.executemany(self.insert_ids_statement, rows)
+        if ids:
+            tree.advance(c, stored_events, ids, events=self.events_table_name, meta=META,
+                         leaves_table=tree.LEAVES, id_column="rowid", placeholder="?")
         return ids
 
 

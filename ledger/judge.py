@@ -16,6 +16,7 @@ What is judged, and where to find it:
     posting windows      check_posting_window, check_message_time
     strike arithmetic    removal_after_strike
     tasks                task_deadline_minutes
+    seals                check_sealable
 
 Each check raises a `LedgerError` with a message a person can act on, or returns.
 """
@@ -120,6 +121,11 @@ def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
 def check_unregistered(key: str, existing: Group | None) -> None:
     if existing is not None:
         raise GroupExists(f"group {key} is already registered: choose another id")
+
+
+def check_sealable(size: int) -> None:
+    if size < 1:
+        raise InvalidInput("the log is empty: there is nothing to seal yet")
 
 
 def check_registered(group: Group, moment: datetime) -> None:

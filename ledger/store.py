@@ -233,8 +233,11 @@ def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
 # store holding tables and none of these is someone else's. `FORMAT` is the version of
 # what this release writes; a store marked with a later one was written by a newer release.
 EVENTS_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
-LEDGER_TABLES = ("ledger_case_ids", "ledger_meta")
-FORMAT = 2  # 1: release 0.1.0, which recorded no format; 2: the id index and the meta table
+LEDGER_TABLES = ("ledger_case_ids", "ledger_meta", "ledger_leaves")
+# 1: release 0.1.0, which recorded no format; 2: the id index and the meta table; 3: the
+# Merkle tree kept beside the log (ledger.tree), which a release that does not keep it
+# would leave behind by writing.
+FORMAT = 3
 
 
 def _not_a_ledger(store: Store, why: str) -> StoreError:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.clock import format_time, from_utc_key, utc_key
 from ledger.events import (
+    SEAL_EVENTS,
     CautionIssued,
     FlagConfirmed,
     FlagDismissed,
@@ -75,6 +76,9 @@ class ActivityView(View):
             "kind TEXT NOT NULL, occurred_utc TEXT NOT NULL, recorded_utc TEXT NOT NULL"
         )
     }
+
+    # A seal belongs to no group: it is the ledger's record of itself ('ledger seals').
+    ignores = SEAL_EVENTS
 
     @handles(*KINDS)
     def recorded(self, rows: Rows, event: Any) -> None:

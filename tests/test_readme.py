@@ -1,8 +1,10 @@
 """The README's examples are real: every ```console block is run, command by command, in
 a fresh directory, and what each command prints must be what the README shows.
 
-Three things differ from run to run and are compared by shape only: ids (32 hex digits,
-or an 8-digit prefix), digests (which cover ids and times), and recording times (the
+Four things differ from run to run and are compared by shape only: ids (32 hex digits,
+or an 8-digit prefix), digests (which cover ids and times), Merkle roots and hashes (64
+hex digits or a 16-digit prefix, or 32 bytes in base64: they cover recording times too),
+and recording times (the
 library stamps them in UTC, `+00:00`; every time the README gives with --at carries
 +08:00, and the examples run with TZ=UTC, so "now" prints as +00:00 too). The README's
 output becomes a pattern in which each of them matches any value of its shape, so that
@@ -30,7 +32,12 @@ _ID = re.compile(r"\b[0-9a-f]{32}\b")
 _SHORT_ID = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{8}\b")
 _RECORDED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{16}")
-_SHAPES = {"<id>": r"[0-9a-f]{32}", "<id8>": r"[0-9a-f]{8}",
+_ROOT = re.compile(r"\b[0-9a-f]{64}\b")
+_ROOT16 = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{16}\b")
+_HASH64 = re.compile(r'"[A-Za-z0-9+/]{43}="')
+_SHAPES = {"<root>": r"[0-9a-f]{64}", "<root16>": r"[0-9a-f]{16}",
+           '"<base64-hash>"': r'"[A-Za-z0-9+/]{43}="',
+           "<id>": r"[0-9a-f]{32}", "<id8>": r"[0-9a-f]{8}",
            "sha256:<digest>": r"sha256:[0-9a-f]{16}",
            "<recorded-at>": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00"}
 _PLACEHOLDER = re.compile("|".join(re.escape(k) for k in _SHAPES))
@@ -65,9 +72,12 @@ def console_steps(text: str) -> list[Step]:
 
 
 def normalise(text: str) -> str:
+    text = _ROOT.sub("<root>", text)
+    text = _HASH64.sub('"<base64-hash>"', text)
     text = _ID.sub("<id>", text)
     text = _SHORT_ID.sub("<id8>", text)
     text = _DIGEST.sub("sha256:<digest>", text)
+    text = _ROOT16.sub("<root16>", text)
     return _RECORDED.sub("<recorded-at>", text).rstrip("\n")
 
 
@@ -120,6 +130,18 @@ def update() -> None:
         old_count = len(step.output.splitlines())
         lines[start:start + old_count] = actual.rstrip("\n").splitlines()
     README.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_root_and_its_prefix_and_a_base64_hash_match_by_shape() -> None:
+    readme = ('ok: 3 events, root ' + "5e3c0a9f" * 8 + '\n1  3  92e13fc37afdf9ee  x\n'
+              '  "root": "Fsi+hl8dh2ycl4+tOmwN4Rb9suCl5mopgx7hiqb9tXo=",\n')
+
+    assert matches('ok: 3 events, root ' + "0123abcd" * 8 + '\n1  3  0123456789abcdef  x\n'
+                   '  "root": "RmTMDsxb5a4Zf6ouQKjGJw8BEqMQZgp0mVN0x+RAHAs=",', readme)
+    assert not matches('ok: 3 events, root ' + "0123abcd" * 7 + '\n1  3  0123456789abcdef  x'
+                       '\n  "root": "RmTMDsxb5a4Zf6ouQKjGJw8BEqMQZgp0mVN0x+RAHAs=",', readme)
+    assert not matches('ok: 4 events, root ' + "0123abcd" * 8 + '\n1  3  0123456789abcdef  x'
+                       '\n  "root": "RmTMDsxb5a4Zf6ouQKjGJw8BEqMQZgp0mVN0x+RAHAs=",', readme)
 
 
 def test_an_all_digit_short_id_matches_the_readme_shape() -> None:
