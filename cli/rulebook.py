@@ -17,7 +17,7 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
     if fmt == "json":
         import orjson
 
-        click.echo(orjson.dumps(book.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps(book.document(), option=orjson.OPT_INDENT_2).decode())
         return
     categories = [{"category": key, "zh": c.zh, "en": c.en, "weight": c.weight,
                    "on_sight": c.on_sight, "rule": c.rule} for key, c in book.categories.items()]
@@ -57,6 +57,8 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
                      f"{book.tasks.category}.")
     if book.review:
         lines.append(f"Membership review: every {book.review.period_days} days.")
+    if book.appeals and book.appeals.window_days:
+        lines.append(f"Appeals: within {book.appeals.window_days} days of the sanction.")
     lines.append("")
     lines.append(render_table([{k: v for k, v in c.items() if k != "rule"} for c in categories],
                               ("category", "zh", "en", "weight", "on_sight")))

@@ -1,4 +1,4 @@
-"""The id index: every flag, sanction and task id with the group and member it belongs to,
+"""The id index: every flag, sanction, task and appeal id with the group and member it belongs to,
 written in the same transaction as the event that made it, so that a command finds a
 short id (a unique prefix, as git allows) at once, however far behind any read view is.
 
@@ -32,6 +32,7 @@ _TOPICS: dict[str, str] = {
     "ledger.events:WarningIssued": "sanction_id",
     "ledger.events:MemberRemoved": "sanction_id",
     "ledger.events:TaskAssigned": "task_id",
+    "ledger.events:AppealFiled": "appeal_id",
 }
 
 
@@ -51,6 +52,8 @@ def _kind(topic: str, state: dict[str, Any]) -> str:
         return "warning"
     if name == "TaskAssigned":
         return "task"
+    if name == "AppealFiled":
+        return "appeal"
     return "temporary removal" if state.get("temporary") else "removal"
 
 

@@ -10,6 +10,10 @@ from typing import Any
 
 from ledger.clock import format_time, from_utc_key, utc_key
 from ledger.events import (
+    AppealDecided,
+    AppealFiled,
+    FlagSeconded,
+    SanctionRescinded,
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,
@@ -53,6 +57,10 @@ KINDS: dict[type[LedgerEvent], str] = {
     TaskAssigned: "tasks",
     TaskAcknowledged: "acknowledgements",
     TaskMissed: "missed_tasks",
+    FlagSeconded: "seconded_flags",
+    SanctionRescinded: "rescissions",
+    AppealFiled: "appeals",
+    AppealDecided: "decisions",
 }
 # The columns an auditor reads first; every other kind is counted under `other`.
 MAIN = ("admissions", "warnings", "removals", "confirmations", "dismissals", "readmissions")

@@ -9,13 +9,13 @@ from typing import Any
 
 import orjson
 
-from projections import activity, cases, disputes, dossier, standings, strikes, tasks
+from projections import activity, appeals, cases, disputes, dossier, standings, strikes, tasks
 from projections.base import Db, View, catch_up, column_names, drop, rebuild
 
 VIEWS: dict[str, View] = {
     view.name: view
     for view in (standings.VIEW, strikes.VIEW, disputes.VIEW, activity.VIEW, cases.VIEW,
-                 tasks.VIEW, dossier.VIEW)
+                 tasks.VIEW, dossier.VIEW, appeals.VIEW)
 }
 
 REPLAY_SUFFIX = "_replay"

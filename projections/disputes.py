@@ -1,6 +1,6 @@
 """Disputes: per member, the file a reviewer reads about conflicts and their outcome —
-every temporary removal, removal, mediation note and re-admission, in the order they
-happened. Each entry is one fact with a kind; disputes and appeals (their opening,
+every temporary removal, removal, mediation note and re-admission, and every appeal,
+decision (with its outcome and who decided) and rescission, in the order they happened. Each entry is one fact with a kind; disputes and appeals (their opening,
 mediation, decision) come in as new kinds, with no change to the table.
 """
 
@@ -10,7 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.events import ALL_EVENTS, MemberReadmitted, MemberRemoved, MembershipEvent
+from ledger.events import (
+    ALL_EVENTS,
+    AppealDecided,
+    AppealFiled,
+    MemberReadmitted,
+    MemberRemoved,
+    MembershipEvent,
+    SanctionRescinded,
+)
 from projections.base import Rows, View, entry_id, filters, handles, recorded_by, select
 
 FIELDS = ("group", "member", "kind", "occurred_at", "actor", "case", "note")
@@ -26,7 +34,8 @@ class DisputesView(View):
             "recorded_utc TEXT NOT NULL, actor TEXT NOT NULL, case_id TEXT, note TEXT"
         )
     }
-    ignores = tuple(e for e in ALL_EVENTS if e not in (MemberRemoved, MemberReadmitted))
+    ignores = tuple(e for e in ALL_EVENTS if e not in (
+        MemberRemoved, MemberReadmitted, AppealFiled, AppealDecided, SanctionRescinded))
 
     @handles(MemberRemoved)
     def removed(self, rows: Rows, event: MemberRemoved) -> None:
@@ -37,6 +46,20 @@ class DisputesView(View):
     @handles(MemberReadmitted)
     def readmitted(self, rows: Rows, event: MemberReadmitted) -> None:
         self._entry(rows, event, "readmission", None, event.note)
+
+    @handles(AppealFiled)
+    def appealed(self, rows: Rows, event: AppealFiled) -> None:
+        self._entry(rows, event, "appeal", event.sanction_id, event.grounds)
+
+    @handles(AppealDecided)
+    def decided(self, rows: Rows, event: AppealDecided) -> None:
+        weight = f" (weight {event.weight})" if event.outcome == "reduced" else ""
+        self._entry(rows, event, f"appeal_{event.outcome}", event.sanction_id,
+                    f"{event.rationale}{weight}")
+
+    @handles(SanctionRescinded)
+    def rescinded(self, rows: Rows, event: SanctionRescinded) -> None:
+        self._entry(rows, event, "rescission", event.sanction_id, event.reason)
 
     @staticmethod
     def _entry(rows: Rows, event: MembershipEvent, kind: str, case_id: str | None,

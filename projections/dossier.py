@@ -25,7 +25,8 @@ _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_
                 "actor", "occurred_at"}
 # Said by the line already, or too long for a phrase: the facts keep them all.
 _NOT_IN_DETAILS = {"group", "member", "rule_text", "nickname_rule", "rulebook",
-                   "rulebook_version", "category_label", "on_limit", "on_sight_action"}
+                   "rulebook_version", "category_label", "on_limit", "on_sight_action",
+                   "sanction_kind"}
 
 
 class MemberGroupsView(View):
@@ -51,12 +52,21 @@ class MemberGroupsView(View):
 VIEW = MemberGroupsView()
 
 
+# Facts added to an event type after release 0.1.0: shown only when given, so that an
+# older event reads as it always did.
+_LATER = {"message", "dispute_id"}
+_ADDED_TO = {"WarningIssued", "MemberRemoved", "MemberReadmitted"}
+
+
 def event_line(event: MembershipEvent) -> dict[str, Any]:
     """One event as history and the dossier show it: when it happened and was recorded,
     what, by whom, its facts in a phrase (`details`), the rule text it cited, and all its
     facts.
     """
     facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
+    for key in _LATER & facts.keys():
+        if facts[key] is None and type(event).__name__ in _ADDED_TO:
+            del facts[key]
     details = "; ".join([*judged_by(facts), *(f"{k}={phrase(v)}" for k, v in facts.items()
                                               if v not in (None, "") and k not in _NOT_IN_DETAILS)])
     return {"occurred_at": format_time(event.occurred_at),

@@ -184,7 +184,7 @@ def explained(event: MembershipEvent) -> dict[str, Any]:
 
 
 _EXPLAINING = {"category", "weight", "reason", "nickname", "new_nickname", "reminder",
-               "temporary", "cause", "note", "sanction_id"}
+               "temporary", "cause", "note", "sanction_id", "outcome", "rationale"}
 
 
 def phrase(value: Any) -> str:
