@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "appeal": ("cli.appeal.appeal",
                "File appeals against sanctions; a reviewer decides them; list the queue."),
     "demo": ("cli.demo.demo", "Write a demo ledger to a new file and print its standings."),
+    "dispute": ("cli.dispute.dispute",
+                "Open a dispute between members, note its mediation, resolve it."),
     "dossier": ("cli.dossier.dossier",
                 "What a reviewer reads before deciding: the member's standing in every group "
                 "with the events behind it, then every event in every group in the order it "

@@ -20,10 +20,11 @@ from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
 from ledger import ids, judge
-from ledger.aggregates import Group, Membership, group_id, membership_id
+from ledger.aggregates import Group, Membership, group_id, membership_id, new_case_id
 from ledger.clock import check_not_future, check_offset, now
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
-from ledger.events import AppealOutcome, MembershipEvent, Role
+from ledger.dispute import Dispute, dispute_aggregate_id
+from ledger.events import AppealOutcome, DisputeOutcome, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
@@ -325,24 +326,80 @@ class Ledger(Application[UUID]):
         return warning_id
 
     def remove(self, *, actor: str, group: str, member: str, reason: str,
-               temporary: bool = False, at: datetime | None = None) -> str:
+               temporary: bool = False, dispute: str | None = None,
+               at: datetime | None = None) -> str:
+        """`dispute`: the id of the dispute the removal is for (the member is a party)."""
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "remove members")
         membership = self.membership(the_group, member)
+        if dispute is not None:
+            judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
+                                     removing=True)
         removal_id = membership.remove(
             actor=actor, occurred_at=self._occurred_at(at), temporary=temporary,
-            reason=_check_text(reason, "reason", required=True) or "")
+            reason=_check_text(reason, "reason", required=True) or "", dispute_id=dispute)
         self.save(membership)
         return removal_id
 
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
-                at: datetime | None = None) -> None:
+                dispute: str | None = None, at: datetime | None = None) -> None:
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "readmit members")
         membership = self.membership(the_group, member)
+        if dispute is not None:
+            judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
+                                     removing=False)
         membership.readmit(actor=actor, occurred_at=self._occurred_at(at),
-                           note=_check_text(note, "note"))
+                           note=_check_text(note, "note"), dispute_id=dispute)
         self.save(membership)
+
+    # Disputes (R2's quarrel) -------------------------------------------------------------
+
+    def open_dispute(self, *, actor: str, group: str, parties: Sequence[str], summary: str,
+                     at: datetime | None = None) -> str:
+        """Returns the dispute's id."""
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "open disputes")
+        named = tuple(_check_key(p, "party") for p in parties)
+        judge.check_dispute_parties(the_group.key, named, [
+            p for p in named if self._find(membership_id(the_group.key, p)) is not None])
+        occurred_at = self._occurred_at(at)
+        judge.check_registered(the_group, occurred_at)
+        dispute_id = new_case_id()
+        opened = Dispute.open(actor=actor, occurred_at=occurred_at, group=the_group.key,
+                              dispute_id=dispute_id, parties=named,
+                              summary=_check_text(summary, "summary", required=True) or "")
+        self.save(opened)
+        return dispute_id
+
+    def note_dispute(self, *, actor: str, dispute_id: str, text: str,
+                     at: datetime | None = None) -> None:
+        target = self.dispute(dispute_id)
+        judge.check_role(self.group(target.group), actor, judge.SECRETARIES, "note disputes",
+                         "the owner, an admin or a secretary")
+        target.note(actor=actor, occurred_at=self._occurred_at(at),
+                    text=_check_text(text, "text", required=True) or "")
+        self.save(target)
+
+    def resolve_dispute(self, *, actor: str, dispute_id: str, outcome: DisputeOutcome,
+                        text: str, at: datetime | None = None) -> list[str]:
+        """Returns the parties still awaiting re-admission (temporarily removed)."""
+        target = self.dispute(dispute_id)
+        judge.check_moderator(self.group(target.group), actor, "resolve disputes")
+        occurred_at = self._occurred_at(at)
+        target.resolve(actor=actor, occurred_at=occurred_at, outcome=outcome,
+                       text=_check_text(text, "text", required=True) or "")
+        self.save(target)
+        return [p for p in target.parties
+                if (found := self._find(membership_id(target.group, p))) is not None
+                and (state := found.state_at(self.clock())) is not None
+                and state.presence == "temporarily_removed"]
+
+    def dispute(self, dispute_id: str) -> Dispute:
+        found = self._find(dispute_aggregate_id(dispute_id))
+        if found is None:
+            raise NotFound(f"dispute {dispute_id} is not in this ledger: check the id")
+        return found
 
     def leave(self, *, actor: str, group: str, member: str, note: str | None = None,
               violation: str | None = None, at: datetime | None = None) -> str | None:

@@ -306,4 +306,35 @@ MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
 )
 GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (
     GroupRegistered, RoleGranted, RoleRevoked, RulebookAmended, GroupReviewed)
-ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS
+
+
+# A dispute between members (R2's quarrel): its own aggregate, `ledger.dispute`. Every
+# event names the parties, so that a view files it under each of them.
+
+DisputeOutcome = Literal["mediated", "withdrawn", "escalated"]
+
+
+class DisputeEvent(LedgerEvent):
+    group: str
+    dispute_id: str
+    parties: tuple[str, ...]
+
+
+class DisputeOpened(DisputeEvent, CanInitAggregate[UUID]):
+    originator_topic: str
+    summary: str
+
+
+class DisputeNoted(DisputeEvent):
+    """A mediation note (the owner, an admin or a secretary)."""
+
+    text: str
+
+
+class DisputeResolved(DisputeEvent):
+    outcome: DisputeOutcome
+    text: str
+
+
+DISPUTE_EVENTS: tuple[type[DisputeEvent], ...] = (DisputeOpened, DisputeNoted, DisputeResolved)
+ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS + DISPUTE_EVENTS

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import singledispatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ledger.clock import format_time
@@ -329,6 +329,44 @@ def counting_sanction(state: MembershipState, sanction_id: str, doing: str) -> S
         raise SanctionClosed(f"sanction {sanction_id[:8]} was already {found.state}: there is "
                              f"nothing left to {doing}")
     return found
+
+
+# Disputes ----------------------------------------------------------------------------
+
+SECRETARIES: frozenset[str] = frozenset({"owner", "admin", "secretary"})
+
+
+def check_dispute_parties(group: str, parties: Sequence[str],
+                          admitted: Sequence[str]) -> None:
+    """At least two distinct parties, each admitted to the group once at least."""
+    if len(set(parties)) < 2 or len(set(parties)) != len(parties):
+        raise InvalidInput("a dispute has two or more different parties: give --parties "
+                           "M1,M2[,…]")
+    missing = [p for p in parties if p not in admitted]
+    if missing:
+        raise NotFound(f"{', '.join(missing)} was never admitted to {group}: a dispute is "
+                       "between members of the group")
+
+
+def check_dispute_open(dispute: Any, at: datetime, doing: str) -> None:
+    if not dispute.is_open:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
+                         f"({dispute.outcome}): there is nothing left to {doing}")
+    if dispute.opened_at is not None and at < dispute.opened_at:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was opened at "
+                         f"{format_time(dispute.opened_at)}: nothing of it happens before")
+
+
+def check_dispute_link(dispute: Any, group: str, member: str, *, removing: bool) -> None:
+    """A temporary removal or a re-admission that names a dispute: of this group, with the
+    member among its parties (a removal, while the dispute is open).
+    """
+    if dispute.group != group or member not in dispute.parties:
+        raise RuleBroken(f"{member} is not a party to dispute {dispute.dispute_id[:8]} "
+                         f"(in {dispute.group}, between {', '.join(dispute.parties)})")
+    if removing and not dispute.is_open:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
+                         f"({dispute.outcome}): a removal for it comes before")
 
 
 def open_appeal(state: MembershipState, appeal_id: str) -> Appeal:

@@ -12,6 +12,9 @@ from ledger.clock import format_time, from_utc_key, utc_key
 from ledger.events import (
     AppealDecided,
     AppealFiled,
+    DisputeNoted,
+    DisputeOpened,
+    DisputeResolved,
     FlagSeconded,
     SanctionRescinded,
     FlagConfirmed,
@@ -61,6 +64,9 @@ KINDS: dict[type[LedgerEvent], str] = {
     SanctionRescinded: "rescissions",
     AppealFiled: "appeals",
     AppealDecided: "decisions",
+    DisputeOpened: "disputes",
+    DisputeNoted: "dispute_notes",
+    DisputeResolved: "dispute_resolutions",
 }
 # The columns an auditor reads first; every other kind is counted under `other`.
 MAIN = ("admissions", "warnings", "removals", "confirmations", "dismissals", "readmissions")

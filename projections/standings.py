@@ -24,7 +24,7 @@ import orjson
 
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
-from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
+from ledger.events import DISPUTE_EVENTS, GROUP_EVENTS, MEMBERSHIP_EVENTS, MembershipEvent
 from ledger.fold import (
     MembershipState,
     advance,
@@ -58,7 +58,7 @@ class StandingsView(View):
             "state TEXT NOT NULL, PRIMARY KEY (grp, member)"
         )
     }
-    ignores = GROUP_EVENTS
+    ignores = GROUP_EVENTS + DISPUTE_EVENTS
 
     def begin(self, db: Db, start: int) -> None:
         self.db = db

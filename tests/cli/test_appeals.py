@@ -403,3 +403,71 @@ class TestRolesThatMeanSomething:
         g9.ok("owner1", "member", "readmit", "g9", "wx_zhou", "--at", at(21, "11:00"))
         g9.last_id("wx_zhou", "warn", "g9", "wx_wang", "--category", "rumor",
                    "--at", at(21, "12:00"))
+
+
+class TestR2Quarrel:
+    """「对于群内争吵较严重群内劝阻无效者实行临时出群措施，待矛盾调解缓和后再行邀约进群」:
+    a quarrel that will not stop, temporary removal, mediation, re-invitation.
+    """
+
+    def test_the_quarrel_from_opening_to_reinvitation(self, g9: Cli) -> None:
+        g9.ok("owner1", "group", "grant", "g9", "sec1", "--role", "secretary",
+              "--at", at(21, "09:00"))
+        dispute = g9.last_id("admin1", "dispute", "open", "g9", "--parties", "wx_li,wx_zhou",
+                             "--summary", "停车位争吵", "--at", at(23, "21:00"))
+        removed = [g9.ok("admin1", "member", "remove", "g9", who, "--temporary", "--dispute",
+                         dispute[:8], "--reason", "争吵劝阻无效", "--at", at(23, "22:00"))
+                   for who in ("wx_li", "wx_zhou")]
+        g9.ok("sec1", "dispute", "note", dispute[:8], "--text", "双方同意周六面谈",
+              "--at", at(24, "10:00"))
+        readmitted = g9.ok("admin1", "member", "readmit", "g9", "wx_li", "--dispute", dispute,
+                           "--note", "调解后重新邀请", "--at", at(25, "18:00"))
+
+        resolved = g9.ok("admin1", "dispute", "resolve", dispute, "--outcome", "mediated",
+                         "--text", "已和解", "--at", at(25, "19:00"))
+
+        assert removed[0].splitlines()[0] == (f"Temporarily removed wx_li from g9: 争吵劝阻无效 "
+                                              f"(dispute {dispute[:8]})")
+        assert readmitted == f"Readmitted wx_li to g9 (dispute {dispute[:8]}).\n"
+        assert resolved == (f"Resolved dispute {dispute[:8]} in g9: mediated. Awaiting "
+                            "re-admission: wx_zhou.\n")
+        file = g9.json("project", "disputes", "--member", "wx_zhou")
+        assert [(e["kind"], e["actor"], e["case"] if e["kind"].startswith("dispute") else None,
+                 e["note"]) for e in file] == [
+            ("dispute", "admin1", dispute, "停车位争吵"),
+            ("temporary_removal", "admin1", None, f"争吵劝阻无效 (dispute {dispute[:8]})"),
+            ("dispute_note", "sec1", dispute, "双方同意周六面谈"),
+            ("dispute_mediated", "admin1", dispute, "已和解")]
+        assert g9.standings("g9", "wx_zhou")[0]["status"] == "temporarily_removed"
+
+    def test_a_temporary_removal_without_a_dispute_is_allowed_and_shows_as_such(
+            self, g9: Cli) -> None:
+        g9.ok("admin1", "member", "remove", "g9", "wx_li", "--temporary", "--reason", "争吵",
+              "--at", at(23, "22:00"))
+
+        assert [(e["kind"], e["note"]) for e in g9.json("project", "disputes")] == [
+            ("temporary_removal", "争吵")]
+
+    def test_wrong_uses_are_refused_and_write_nothing(self, g9: Cli) -> None:
+        dispute = g9.last_id("admin1", "dispute", "open", "g9", "--parties", "wx_li,wx_zhou",
+                             "--summary", "争吵", "--at", at(23, "21:00"))
+
+        assert g9.refused("admin1", "dispute", "open", "g9", "--parties", "wx_li,wx_nobody",
+                          "--summary", "x") == error(
+            "wx_nobody was never admitted to g9: a dispute is between members of the group")
+        assert g9.refused("admin1", "dispute", "open", "g9", "--parties", "wx_li",
+                          "--summary", "x") == error(
+            "a dispute has two or more different parties: give --parties M1,M2[,…]")
+        assert g9.refused("wx_li", "dispute", "note", dispute, "--text", "x") == error(
+            "wx_li may not note disputes in g9: only the owner, an admin or a secretary may")
+        assert g9.refused("admin1", "member", "remove", "g9", "wx_wang", "--temporary",
+                          "--dispute", dispute, "--reason", "x") == error(
+            f"wx_wang is not a party to dispute {dispute[:8]} (in g9, between wx_li, wx_zhou)")
+        g9.ok("admin1", "dispute", "resolve", dispute, "--outcome", "withdrawn", "--text", "撤回",
+              "--at", at(23, "23:00"))
+        assert g9.refused("admin1", "dispute", "resolve", dispute, "--outcome", "mediated",
+                          "--text", "x") == error(
+            f"dispute {dispute[:8]} was already resolved (withdrawn): there is nothing left "
+            "to resolve")
+        assert g9.refused("admin1", "dispute", "note", "abcd1234", "--text", "x") == error(
+            "no dispute has an id starting with abcd1234: check the id")
