@@ -13,9 +13,11 @@ What is judged, and where to find it:
     nicknames            check_remind
     posting windows      check_posting_window, check_message_time
     strike arithmetic    removal_after_strike
+    who may do it, too   check_role (reviewers, secretaries), check_not_against_self
     sanctions, appeals   check_rescind, check_appeal_filer, check_appeal_window,
                          check_decision, check_reviewer_independent, check_message_unsanctioned,
-                         check_not_against_self
+                         and in check_fits: a sanction that still counts, one open appeal
+    disputes             check_dispute_parties, check_dispute_open, check_dispute_link
     tasks                task_deadline_minutes
 
 Each check raises a `LedgerError` with a message a person can act on, or returns.

@@ -240,6 +240,30 @@ class TestSeparationOfDuties:
             f"{person} may not decide the appeal against sanction {g9.first[:8]}: they "
             f"{parts}; another reviewer decides it")
 
+    def test_a_reviewer_who_seconded_the_flag_may_not_decide_either(self, g9: Cli) -> None:
+        g9.ok("owner1", "group", "grant", "g9", "wx_zhou", "--role", "reviewer",
+              "--at", at(22, "09:00"))
+        flag = g9.last_id("wx_wang", "flag", "raise", "g9", "wx_li", "--category", "rumor",
+                          "--message", "m-900", "--at", at(24, "08:00"))
+        g9.ok("wx_zhou", "flag", "raise", "g9", "wx_li", "--category", "rumor",
+              "--message", "m-900", "--at", at(24, "08:05"))
+        warning = g9.last_id("admin1", "flag", "confirm", flag, "--at", at(24, "09:00"))
+        appeal = g9.last_id("wx_li", "appeal", "file", warning, "--grounds", "x",
+                            "--at", at(24, "10:00"))
+
+        assert g9.refused("wx_zhou", "appeal", "decide", appeal, "--outcome", "overturned",
+                          "--rationale", "x") == error(
+            f"wx_zhou may not decide the appeal against sanction {warning[:8]}: they raised "
+            "the flag behind it; another reviewer decides it")
+
+    def test_a_rescinded_sanction_is_not_decided(self, g9: Cli, appeal: str) -> None:
+        g9.ok("admin1", "sanction", "rescind", g9.first, "--reason", "误判",
+              "--at", at(24, "12:00"))
+
+        assert g9.refused("rev1", "appeal", "decide", appeal, "--outcome", "upheld",
+                          "--rationale", "x") == error(
+            f"sanction {g9.first[:8]} was already rescinded: there is nothing left to decide")
+
     def test_the_one_who_issued_a_direct_warning_may_not_decide_its_appeal(
             self, g9: Cli) -> None:
         g9.ok("owner1", "group", "grant", "g9", "admin2", "--role", "reviewer",
