@@ -387,8 +387,16 @@ class Workload:
     # Commands -----------------------------------------------------------------------------
     # Each returns the number of events it records (what the ledger's rules make of it).
 
-    def moderator(self, group: GroupSim) -> str:
-        return group.moderators[self.rng.randrange(len(group.moderators))]
+    def moderator(self, group: GroupSim, *, besides: str | None = None) -> str:
+        """A moderator who may act now: in the group (a removed or departed admin's roles
+        wait for their readmission; the owner who registered it keeps them), and not the
+        member the act is about (no one decides a flag raised against themselves).
+        """
+        able = [p for p in group.moderators if p != besides and (
+            p == group.owner or p not in group.members or group.members[p].presence == "in")]
+        if not able:
+            return group.owner
+        return able[self.rng.randrange(len(able))]
 
     def touch(self, m: Member, moment: datetime, events: int) -> None:
         m.last_at = max(m.last_at, moment)
@@ -541,11 +549,13 @@ class Workload:
         group.open_flags.discard(flag)
         confirm = m.presence == "in" and self.rng.random() < 0.55
         if confirm:
-            self.ledger.confirm_flag(actor=self.moderator(group), group=group.key, member=pid,
+            self.ledger.confirm_flag(actor=self.moderator(group, besides=pid), group=group.key,
+                                     member=pid,
                                      flag_id=flag_id, note=self.rng.choice(CONFIRM_NOTES), at=moment)
             events = 1 + self.strike(group, m, category)
         else:
-            self.ledger.dismiss_flag(actor=self.moderator(group), group=group.key, member=pid,
+            self.ledger.dismiss_flag(actor=self.moderator(group, besides=pid), group=group.key,
+                                     member=pid,
                                      flag_id=flag_id, reason=self.rng.choice(DISMISS_REASONS),
                                      at=moment)
             events = 1

@@ -40,7 +40,8 @@ def flag() -> None:
 def raise_(session: Session, group_id: str, member_id: str, category: str,
            message: str | None, excerpt: str | None, message_at: datetime | None,
            at: datetime | None) -> None:
-    """Flag a member's message (any current member, the owner or an admin).
+    """Flag a member's message (any current member, the owner, an admin, a reviewer or a
+    secretary). A message already flagged is one case: the report joins it.
 
     Prints the flag's id on the last line.
 
@@ -53,9 +54,14 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
     """
     actor = session.actor("raise a flag")
     ledger = session.ledger()
-    flag_id = ledger.raise_flag(actor=actor, group=group_id, member=member_id,
-                                category=category, message=message, excerpt=excerpt,
-                                message_at=message_at, at=at)
+    flag_id, joined = ledger.report(actor=actor, group=group_id, member=member_id,
+                                    category=category, message=message, excerpt=excerpt,
+                                    message_at=message_at, at=at)
+    if joined:
+        click.echo(f"{message} of {member_id} in {group_id} is already flagged: {actor}'s "
+                   f"report joins flag {flag_id[:8]}.")
+        click.echo(flag_id)
+        return
     label = ledger.rules(group_id, as_of=message_at or at).rulebook.category(category).zh
     click.echo(f"Flagged {message or 'a message'} of {member_id} in {group_id} as {category} "
                f"({label}).")

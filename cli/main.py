@@ -18,7 +18,11 @@ from ledger.errors import LedgerError
 # name: (module.attribute, the first sentence of its help, which `ledger --help` lists).
 # tests/cli/test_imports.py checks every entry against the command it names.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "appeal": ("cli.appeal.appeal",
+               "File appeals against sanctions; a reviewer decides them; list the queue."),
     "demo": ("cli.demo.demo", "Write a demo ledger to a new file and print its standings."),
+    "dispute": ("cli.dispute.dispute",
+                "Open a dispute between members, note its mediation, resolve it."),
     "dossier": ("cli.dossier.dossier",
                 "What a reviewer reads before deciding: the member's standing in every group "
                 "with the events behind it, then every event in every group in the order it "
@@ -59,6 +63,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "its note."),
     "rulebook": ("cli.rulebook.rulebook",
                  "Show and check rulebooks: the built-in ones or TOML files."),
+    "sanction": ("cli.sanction.sanction",
+                 "Show a sanction's story, or rescind a sanction issued by mistake."),
     "task": ("cli.task.task",
              "Assign tasks with a response deadline; acknowledge them; confirm missed ones."),
     "verify": ("cli.verify.verify",

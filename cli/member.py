@@ -173,10 +173,12 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
 @click.option("--reason", required=True, help="why, in the group's words")
 @click.option("--temporary", is_flag=True,
               help="a temporary removal (a dispute pending mediation); re-admission expected")
+@click.option("--dispute", "dispute_ref", metavar="DISPUTE",
+              help="the dispute it is for ('dispute open' printed its id)")
 @at_option
 @pass_session
 def remove(session: Session, group_id: str, member_id: str, reason: str, temporary: bool,
-           at: datetime | None) -> None:
+           dispute_ref: str | None, at: datetime | None) -> None:
     """Remove a member, temporarily or for good (the owner or an admin).
 
     Prints the removal's id on the last line.
@@ -186,10 +188,14 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
       ledger --actor admin1 member remove g9 wx_li --temporary --reason "争吵劝阻无效"
     """
     actor = session.actor("remove a member")
-    removal_id = session.ledger().remove(actor=actor, group=group_id, member=member_id,
-                                         reason=reason, temporary=temporary, at=at)
+    ledger = session.ledger()
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+               if dispute_ref else None)
+    removal_id = ledger.remove(actor=actor, group=group_id, member=member_id, reason=reason,
+                               temporary=temporary, dispute=dispute, at=at)
     kind = "Temporarily removed" if temporary else "Removed"
-    click.echo(f"{kind} {member_id} from {group_id}: {reason}")
+    linked = f" (dispute {dispute[:8]})" if dispute else ""
+    click.echo(f"{kind} {member_id} from {group_id}: {reason}{linked}")
     click.echo(removal_id)
 
 
@@ -197,10 +203,12 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--note", help="e.g. the mediation that led to it")
+@click.option("--dispute", "dispute_ref", metavar="DISPUTE",
+              help="the dispute whose mediation led to it")
 @at_option
 @pass_session
 def readmit(session: Session, group_id: str, member_id: str, note: str | None,
-            at: datetime | None) -> None:
+            dispute_ref: str | None, at: datetime | None) -> None:
     """Readmit a removed member (the owner or an admin).
 
     \b
@@ -208,8 +216,13 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
       ledger --actor admin1 member readmit g9 wx_li --note "调解后重新邀请"
     """
     actor = session.actor("readmit a member")
-    session.ledger().readmit(actor=actor, group=group_id, member=member_id, note=note, at=at)
-    click.echo(f"Readmitted {member_id} to {group_id}.")
+    ledger = session.ledger()
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+               if dispute_ref else None)
+    ledger.readmit(actor=actor, group=group_id, member=member_id, note=note, dispute=dispute,
+                   at=at)
+    linked = f" (dispute {dispute[:8]})" if dispute else ""
+    click.echo(f"Readmitted {member_id} to {group_id}{linked}.")
 
 
 @member.command("leave")

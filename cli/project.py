@@ -89,7 +89,8 @@ def standings(session: Session, group_id: str | None, member_id: str | None,
 @project.command("strikes")
 @filters
 @point_in_time
-@click.option("--state", type=click.Choice(["live", "expired", "overturned", "reduced"]),
+@click.option("--state",
+              type=click.Choice(["live", "expired", "rescinded", "overturned", "reduced"]),
               help="only strikes in this state")
 @format_option
 @pass_session
@@ -97,8 +98,8 @@ def strikes(session: Session, group_id: str | None, member_id: str | None,
             as_of: datetime | None, known_at: datetime | None, state: str | None,
             fmt: str) -> None:
     """Every strike: case id, category, weight, when it happened, the rule version it was
-    judged by, and its state (live, expired, overturned, reduced). The table shows 8
-    digits of each case id; JSON adds the reason and the rule text cited.
+    judged by, and its state (live, expired, rescinded, overturned, reduced). The table
+    shows 8 digits of each case id; JSON adds the reason and the rule text cited.
 
     \b
     Example:

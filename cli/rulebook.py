@@ -62,6 +62,8 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
                      f"{book.tasks.category}.")
     if book.review:
         lines.append(f"Membership review: every {book.review.period_days} days.")
+    if book.appeals and book.appeals.window_days:
+        lines.append(f"Appeals: within {book.appeals.window_days} days of the sanction.")
     lines.append("")
     lines.append(render_table([{k: v for k, v in c.items() if k != "rule"} for c in categories],
                               ("category", "zh", "en", "weight", "on_sight")))

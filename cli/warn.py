@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 @click.option("--category", required=True, metavar="KEY",
               help="a category of the group's rulebook (see 'ledger group rules GROUP')")
 @click.option("--reason", help="what they did, in the group's words")
+@click.option("--message", metavar="REF",
+              help="the message it sanctions (one message earns one sanction)")
 @at_option
 @pass_session
 def warn(session: Session, group_id: str, member_id: str, category: str, reason: str | None,
-         at: datetime | None) -> None:
+         message: str | None, at: datetime | None) -> None:
     """Warn a member: one strike under the group's rules (the owner or an admin).
 
     Prints the warning's id on the last line.
@@ -35,7 +37,7 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     actor = session.actor("warn a member")
     ledger = session.ledger()
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
-                             reason=reason, at=at)
+                             reason=reason, message=message, at=at)
     click.echo(f"Warned {member_id} in {group_id} for {category}: "
                f"{describe_sanction(ledger, group_id, member_id, at)}.")
     click.echo(warning_id)

@@ -19,10 +19,15 @@ from eventsourcing.utils import get_topic
 
 from ledger import judge
 from ledger.clock import format_time
+from ledger.errors import NotFound
 from ledger.events import (
+    AppealDecided,
+    AppealFiled,
+    AppealOutcome,
     CautionIssued,
     FlagConfirmed,
     FlagDismissed,
+    FlagSeconded,
     GroupRegistered,
     GroupReviewed,
     LedgerEvent,
@@ -42,12 +47,13 @@ from ledger.events import (
     RoleGranted,
     RoleRevoked,
     RulebookAmended,
+    SanctionRescinded,
     TaskAcknowledged,
     TaskAssigned,
     TaskMissed,
     WarningIssued,
 )
-from ledger.fold import MembershipState, replay
+from ledger.fold import MembershipState, SanctionStory, replay, sanction_story
 from ledger.rulebook import Rulebook
 from ledger.rules import RULEBOOK_SCHEMA, RuleVersion, stored
 
@@ -139,6 +145,15 @@ class Group(BaseAggregate[UUID]):
                            member=member, role=role)
 
     def roles_of(self, member: str) -> set[str]:
+        """The roles `member` may use now: none while they are out of the group (removed,
+        or left: R3's 人事变动) until readmitted, except the owner who registered it.
+        """
+        if member in getattr(self, "suspended", ()) and member != self.owner:
+            return set()
+        return self.held_roles(member)
+
+    def held_roles(self, member: str) -> set[str]:
+        """The roles granted to `member` and not revoked, in use or not."""
         return self.roles.get(member, set())
 
     def is_moderator(self, member: str) -> bool:
@@ -302,6 +317,13 @@ class Membership(BaseAggregate[UUID]):
         rules = rules_at(message_at or occurred_at)
         rules.rulebook.category(category)
         judge.check_posting_window(rules, category, message_at)
+        if message is not None:
+            # One message is one violation: a second report joins the case it is in.
+            case = self._case_of_message(message, occurred_at)
+            if case is not None:
+                self._record(FlagSeconded, actor, occurred_at, flag_id=case, message=message,
+                             excerpt=excerpt)
+                return case
         flag_id = new_case_id()
         self._record(MessageFlagged, actor, occurred_at, **_judged(rules), flag_id=flag_id,
                      category=category, message=message, excerpt=excerpt, message_at=message_at)
@@ -312,6 +334,10 @@ class Membership(BaseAggregate[UUID]):
         """A confirmed flag is a violation: it is recorded with the warning it earns,
         judged by the rules in force when the message was posted.
         """
+        flag = self._state_before(occurred_at).flags.get(flag_id)
+        if flag is not None and flag.state == "open":
+            # The warning names its flag, and the fold reads the message from there.
+            judge.check_message_unsanctioned(self._state_before(occurred_at), flag.message)
         self._record(FlagConfirmed, actor, occurred_at, flag_id=flag_id, note=note)
         flag = self.state.flags[flag_id]
         return self._strike(actor, occurred_at, rules_at(flag.violation_at),
@@ -322,21 +348,70 @@ class Membership(BaseAggregate[UUID]):
         self._record(FlagDismissed, actor, occurred_at, flag_id=flag_id, reason=reason)
 
     def warn(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
-             reason: str | None = None) -> str:
+             reason: str | None = None, message: str | None = None) -> str:
         rules.rulebook.category(category)
         # A warning is dated to the violation: an off-hours one to the message's time.
         judge.check_posting_window(rules, category, occurred_at, given="--at")
-        return self._strike(actor, occurred_at, rules, category=category, reason=reason)
+        return self._strike(actor, occurred_at, rules, category=category, reason=reason,
+                            message=message)
 
     def remove(self, *, actor: str, occurred_at: datetime, temporary: bool, reason: str,
-               cause: RemovalCause = "admin") -> str:
+               cause: RemovalCause = "admin", dispute_id: str | None = None) -> str:
         sanction_id = new_case_id()
         self._record(MemberRemoved, actor, occurred_at, sanction_id=sanction_id,
-                     temporary=temporary, reason=reason, cause=cause)
+                     temporary=temporary, reason=reason, cause=cause, dispute_id=dispute_id)
         return sanction_id
 
-    def readmit(self, *, actor: str, occurred_at: datetime, note: str | None = None) -> None:
-        self._record(MemberReadmitted, actor, occurred_at, note=note)
+    def readmit(self, *, actor: str, occurred_at: datetime, note: str | None = None,
+                dispute_id: str | None = None) -> None:
+        self._record(MemberReadmitted, actor, occurred_at, note=note, dispute_id=dispute_id)
+
+    # Corrections and appeals --------------------------------------------------------------
+
+    def story(self, sanction_id: str) -> SanctionStory:
+        found = sanction_story(self.events, sanction_id)
+        if found is None:
+            raise NotFound(f"sanction {sanction_id} was not issued to {self.member} in "
+                                 f"{self.group}: check the id")
+        return found
+
+    def rescind(self, *, actor: str, occurred_at: datetime, group: Group, sanction_id: str,
+                reason: str) -> None:
+        story = self.story(sanction_id)
+        judge.check_rescind(group, actor, story)
+        self._record(SanctionRescinded, actor, occurred_at, sanction_id=sanction_id,
+                     sanction_kind=story.kind, reason=reason)
+
+    def file_appeal(self, *, actor: str, occurred_at: datetime, group: Group, sanction_id: str,
+                    grounds: str) -> str:
+        story = self.story(sanction_id)
+        judge.check_appeal_filer(group, actor, self.member)
+        rules = group.rules_at(occurred_at)
+        window = rules.rulebook.appeals.window_days if rules.rulebook.appeals else None
+        judge.check_appeal_window(story, window, rules.describe(), occurred_at)
+        appeal_id = new_case_id()
+        self._record(AppealFiled, actor, occurred_at, appeal_id=appeal_id,
+                     sanction_id=sanction_id, sanction_kind=story.kind, grounds=grounds,
+                     window_days=window)
+        return appeal_id
+
+    def decide_appeal(self, *, actor: str, occurred_at: datetime, group: Group, appeal_id: str,
+                      outcome: AppealOutcome, rationale: str, weight: int | None) -> str:
+        """Returns the id of the sanction decided on."""
+        before = self._state_before(occurred_at)
+        appeal = judge.open_appeal(before, appeal_id)
+        story = self.story(appeal.sanction_id)
+        judge.check_reviewer_independent(group, actor, story)
+        strike_limit = group.rules_at(occurred_at).rulebook.strikes.limit
+        current = next((s.weight for s in before.strikes
+                        if s.sanction_id == story.sanction_id), None)
+        judge.check_decision(story, outcome, weight, strike_limit, current)
+        if outcome == "reduced" and weight is None:
+            weight = 1  # a removal turned into a warning of one strike
+        self._record(AppealDecided, actor, occurred_at, appeal_id=appeal_id,
+                     sanction_id=story.sanction_id, sanction_kind=story.kind, outcome=outcome,
+                     rationale=rationale, weight=weight, original_weight=story.weight)
+        return story.sanction_id
 
     def leave(self, *, actor: str, occurred_at: datetime, note: str | None = None,
               violation: tuple[RuleVersion, str] | None = None) -> str | None:
@@ -389,9 +464,16 @@ class Membership(BaseAggregate[UUID]):
 
     # Helpers ----------------------------------------------------------------------------
 
+    def _case_of_message(self, message: str, moment: datetime) -> str | None:
+        """The flag open or confirmed for `message` at `moment`, if there is one."""
+        for flag in self._state_before(moment).flags.values():
+            if flag.message == message and flag.state != "dismissed":
+                return flag.flag_id
+        return None
+
     def _strike(self, actor: str, occurred_at: datetime, rules: RuleVersion, *, category: str,
                 reason: str | None, flag_id: str | None = None,
-                task_id: str | None = None) -> str:
+                task_id: str | None = None, message: str | None = None) -> str:
         book = rules.rulebook
         judged = book.category(category)
         sanction_id = new_case_id()
@@ -402,7 +484,7 @@ class Membership(BaseAggregate[UUID]):
                      on_limit=book.strikes.on_limit, on_sight=judged.on_sight,
                      on_sight_action=book.strikes.on_sight,
                      expires_at=book.strike_expiry(occurred_at),
-                     rule_text=judged.rule or book.strikes.rule)
+                     rule_text=judged.rule or book.strikes.rule, message=message)
         # Rules that remove at once do so in the same command, as a fact of their own.
         after = self._state_before(occurred_at)
         removal = judge.removal_after_strike(after, rules, category)

@@ -23,10 +23,19 @@ from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
 from ledger import ids, judge, tree
-from ledger.aggregates import SEALS_ID, Group, Membership, Seals, group_id, membership_id
+from ledger.aggregates import (
+    SEALS_ID,
+    Group,
+    Membership,
+    Seals,
+    group_id,
+    membership_id,
+    new_case_id,
+)
 from ledger.clock import check_in_range, check_not_future, check_offset, now
+from ledger.dispute import Dispute, dispute_aggregate_id
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
-from ledger.events import LedgerSealed, MembershipEvent, Role
+from ledger.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
@@ -388,7 +397,8 @@ class Ledger(Application[UUID]):
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "remind members")
+        judge.check_role(the_group, actor, judge.REMINDERS, "remind members",
+                         "the owner, an admin or a secretary")
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         count = membership.remind(actor=actor, occurred_at=occurred_at,
@@ -396,15 +406,28 @@ class Ledger(Application[UUID]):
         self.save(membership)
         return count
 
-    @recording
     def raise_flag(self, *, actor: str, group: str, member: str, category: str,
                    message: str | None = None, excerpt: str | None = None,
                    message_at: datetime | None = None, at: datetime | None = None) -> str:
+        """Returns the flag's id: a new one, or the case a second report of the same
+        message joined (`report` says which).
+        """
+        return self.report(actor=actor, group=group, member=member, category=category,
+                           message=message, excerpt=excerpt, message_at=message_at, at=at)[0]
+
+    @recording
+    def report(self, *, actor: str, group: str, member: str, category: str,
+               message: str | None = None, excerpt: str | None = None,
+               message_at: datetime | None = None,
+               at: datetime | None = None) -> tuple[str, bool]:
+        """A flag raised: (its id, whether it joined the open case of the same message)."""
         the_group = self.group(group)
         occurred_at = self._occurred_at(at)
-        if (not judge.holds_right(the_group, actor, "raise flags")
+        if (not the_group.roles_of(actor) & judge.FLAGGERS
                 and not self._is_member_at(group, actor, occurred_at)):
-            judge.check_moderator(the_group, actor, "raise flags", or_else=", or a current member")
+            judge.check_role(the_group, actor, judge.FLAGGERS, "raise flags",
+                             "the owner, an admin, a reviewer or a secretary",
+                             or_else=", or a current member")
         if message_at is not None:
             check_not_future(message_at, self.clock(), what="--message-at")
         membership = self.membership(the_group, member)
@@ -413,8 +436,9 @@ class Ledger(Application[UUID]):
                                   message=_check_text(message, "message reference"),
                                   excerpt=_check_text(excerpt, "excerpt"),
                                   message_at=message_at)
+        joined = type(membership.events[-1]).__name__ == "FlagSeconded"
         self.save(membership)
-        return flag_id
+        return flag_id, joined
 
     @recording
     def confirm_flag(self, *, actor: str, group: str, member: str, flag_id: str,
@@ -422,6 +446,7 @@ class Ledger(Application[UUID]):
         """Returns the id of the warning the confirmed flag earned."""
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "confirm flags")
+        judge.check_not_against_self(actor, member, "confirm a flag")
         membership = self.membership(the_group, member)
         warning_id = membership.confirm_flag(actor=actor, occurred_at=self._occurred_at(at),
                                              rules_at=the_group.rules_at, flag_id=flag_id,
@@ -434,6 +459,7 @@ class Ledger(Application[UUID]):
                      reason: str, at: datetime | None = None) -> None:
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "dismiss flags")
+        judge.check_not_against_self(actor, member, "dismiss a flag")
         membership = self.membership(the_group, member)
         membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at), flag_id=flag_id,
                                 reason=_check_text(reason, "reason", required=True) or "")
@@ -441,38 +467,99 @@ class Ledger(Application[UUID]):
 
     @recording
     def warn(self, *, actor: str, group: str, member: str, category: str,
-             reason: str | None = None, at: datetime | None = None) -> str:
+             reason: str | None = None, message: str | None = None,
+             at: datetime | None = None) -> str:
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "warn members")
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at)
         warning_id = membership.warn(actor=actor, occurred_at=occurred_at,
                                      rules=the_group.rules_at(occurred_at), category=category,
-                                     reason=_check_text(reason, "reason"))
+                                     reason=_check_text(reason, "reason"),
+                                     message=_check_text(message, "message reference"))
         self.save(membership)
         return warning_id
 
     @recording
     def remove(self, *, actor: str, group: str, member: str, reason: str,
-               temporary: bool = False, at: datetime | None = None) -> str:
+               temporary: bool = False, dispute: str | None = None,
+               at: datetime | None = None) -> str:
+        """`dispute`: the id of the dispute the removal is for (the member is a party)."""
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "remove members")
         membership = self.membership(the_group, member)
+        if dispute is not None:
+            judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
+                                     removing=True)
         removal_id = membership.remove(
             actor=actor, occurred_at=self._occurred_at(at), temporary=temporary,
-            reason=_check_text(reason, "reason", required=True) or "")
+            reason=_check_text(reason, "reason", required=True) or "", dispute_id=dispute)
         self.save(membership)
         return removal_id
 
     @recording
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
-                at: datetime | None = None) -> None:
+                dispute: str | None = None, at: datetime | None = None) -> None:
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "readmit members")
         membership = self.membership(the_group, member)
+        if dispute is not None:
+            judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
+                                     removing=False)
         membership.readmit(actor=actor, occurred_at=self._occurred_at(at),
-                           note=_check_text(note, "note"))
+                           note=_check_text(note, "note"), dispute_id=dispute)
         self.save(membership)
+
+    # Disputes (R2's quarrel) -------------------------------------------------------------
+
+    @recording
+    def open_dispute(self, *, actor: str, group: str, parties: Sequence[str], summary: str,
+                     at: datetime | None = None) -> str:
+        """Returns the dispute's id."""
+        the_group = self.group(group)
+        judge.check_moderator(the_group, actor, "open disputes")
+        named = tuple(_check_key(p, "party") for p in parties)
+        judge.check_dispute_parties(the_group.key, named, [
+            p for p in named if self._find(membership_id(the_group.key, p)) is not None])
+        occurred_at = self._occurred_at(at)
+        judge.check_registered(the_group, occurred_at)
+        dispute_id = new_case_id()
+        opened = Dispute.open(actor=actor, occurred_at=occurred_at, group=the_group.key,
+                              dispute_id=dispute_id, parties=named,
+                              summary=_check_text(summary, "summary", required=True) or "")
+        self.save(opened)
+        return dispute_id
+
+    @recording
+    def note_dispute(self, *, actor: str, dispute_id: str, text: str,
+                     at: datetime | None = None) -> None:
+        target = self.dispute(dispute_id)
+        judge.check_role(self.group(target.group), actor, judge.SECRETARIES, "note disputes",
+                         "the owner, an admin or a secretary")
+        target.note(actor=actor, occurred_at=self._occurred_at(at),
+                    text=_check_text(text, "text", required=True) or "")
+        self.save(target)
+
+    @recording
+    def resolve_dispute(self, *, actor: str, dispute_id: str, outcome: DisputeOutcome,
+                        text: str, at: datetime | None = None) -> list[str]:
+        """Returns the parties still awaiting re-admission (temporarily removed)."""
+        target = self.dispute(dispute_id)
+        judge.check_moderator(self.group(target.group), actor, "resolve disputes")
+        occurred_at = self._occurred_at(at)
+        target.resolve(actor=actor, occurred_at=occurred_at, outcome=outcome,
+                       text=_check_text(text, "text", required=True) or "")
+        self.save(target)
+        return [p for p in target.parties
+                if (found := self._find(membership_id(target.group, p))) is not None
+                and (state := found.state_at(self.clock())) is not None
+                and state.presence == "temporarily_removed"]
+
+    def dispute(self, dispute_id: str) -> Dispute:
+        found = self._find(dispute_aggregate_id(dispute_id))
+        if found is None:
+            raise NotFound(f"dispute {dispute_id} is not in this ledger: check the id")
+        return found
 
     @recording
     def leave(self, *, actor: str, group: str, member: str, note: str | None = None,
@@ -493,6 +580,48 @@ class Ledger(Application[UUID]):
             violation=(the_group.rules_at(occurred_at), violation) if violation else None)
         self.save(membership)
         return warning_id
+
+    # Corrections and appeals ------------------------------------------------------------
+
+    @recording
+    def rescind(self, *, actor: str, group: str, member: str, sanction_id: str, reason: str,
+                at: datetime | None = None) -> None:
+        """The issuer (or the owner) withdraws a sanction: it stops counting."""
+        the_group = self.group(group)
+        membership = self.membership(the_group, member)
+        membership.rescind(actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+                           sanction_id=sanction_id,
+                           reason=_check_text(reason, "reason", required=True) or "")
+        self.save(membership)
+
+    @recording
+    def file_appeal(self, *, actor: str, group: str, member: str, sanction_id: str,
+                    grounds: str, at: datetime | None = None) -> str:
+        """The member concerned (or an admin for them) contests a sanction; returns the
+        appeal's id.
+        """
+        the_group = self.group(group)
+        membership = self.membership(the_group, member)
+        appeal_id = membership.file_appeal(
+            actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+            sanction_id=sanction_id,
+            grounds=_check_text(grounds, "grounds", required=True) or "")
+        self.save(membership)
+        return appeal_id
+
+    @recording
+    def decide_appeal(self, *, actor: str, group: str, member: str, appeal_id: str,
+                      outcome: AppealOutcome, rationale: str, weight: int | None = None,
+                      at: datetime | None = None) -> str:
+        """A reviewer with no part in the case decides it; returns the sanction's id."""
+        the_group = self.group(group)
+        membership = self.membership(the_group, member)
+        sanction_id = membership.decide_appeal(
+            actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+            appeal_id=appeal_id, outcome=outcome,
+            rationale=_check_text(rationale, "rationale", required=True) or "", weight=weight)
+        self.save(membership)
+        return sanction_id
 
     # Tasks ------------------------------------------------------------------------------
 
@@ -603,6 +732,13 @@ class Ledger(Application[UUID]):
         if found is None:
             raise NotFound(f"group {group} is not in this ledger: create it with "
                            "'ledger group create' or check --store")
+        # A role is used only by someone in the group now (R3: 人事变动): whoever was
+        # removed or left holds it unused until readmitted.
+        moment = self.clock()
+        found.suspended = frozenset(
+            person for person in found.roles
+            if person != found.owner and found.roles[person] and self._is_out(found.key, person,
+                                                                            moment))
         return found
 
     def membership(self, group: str | Group, member: str) -> Membership:
@@ -625,6 +761,13 @@ class Ledger(Application[UUID]):
             raise NotFound(f"{member} had not been admitted to {group} by then: give a later "
                            "--as-of")
         return state
+
+    def _is_out(self, group: str, member: str, moment: datetime) -> bool:
+        """Admitted once, and removed or gone at `moment`."""
+        found = self._find(membership_id(group, member))
+        state = found.state_at(moment) if found is not None else None
+        return state is not None and state.presence in ("removed", "temporarily_removed",
+                                                        "left")
 
     def _is_member_at(self, group: str, member: str, moment: datetime) -> bool:
         found = self._find(membership_id(group, member))

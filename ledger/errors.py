@@ -8,6 +8,8 @@
     ├── StoreError                   the store cannot be opened or used
     ├── ConcurrentUpdate             someone else recorded to the same record at the same time
     ├── NotPermitted                 the actor's role does not allow the command
+    │   └── ConflictOfInterest       a reviewer deciding a case they had a part in, a
+    │                                moderator deciding a flag raised against themselves
     ├── NotFound                     a group, member, flag or sanction that is not in the ledger
     │   └── AmbiguousId              a short id that matches more than one record
     └── RuleBroken                   the command contradicts the facts already recorded
@@ -18,6 +20,10 @@
         ├── AdmissionRefused         the rulebook excludes the admission (tenants, inviters)
         ├── NotRemoved               readmitting someone who was not removed
         ├── FlagDecided              confirming or dismissing a flag a second time
+        ├── SanctionClosed           rescinding, appealing or deciding on a sanction that no
+        │                            longer counts, or an appeal already decided
+        ├── AppealRefused            a second open appeal, or one after the appeal window
+        ├── AlreadySanctioned        a second sanction for a message that earned one
         └── TimelineConflict         a late fact that would contradict a later recorded one
 
 Messages name what was wrong and what to do, in one line.
@@ -66,7 +72,23 @@ class AmbiguousId(NotFound):
     pass
 
 
+class ConflictOfInterest(NotPermitted):
+    pass
+
+
 class RuleBroken(LedgerError):
+    pass
+
+
+class SanctionClosed(RuleBroken):
+    pass
+
+
+class AppealRefused(RuleBroken):
+    pass
+
+
+class AlreadySanctioned(RuleBroken):
     pass
 
 

@@ -156,6 +156,16 @@ class MessageFlagged(JudgedEvent):
     message_at: AwareDatetime | None = None
 
 
+class FlagSeconded(MembershipEvent):
+    """Another report of a message already flagged: one message is one violation, so the
+    reporter joins the open case (`flag_id`) instead of opening a second one.
+    """
+
+    flag_id: str
+    message: str
+    excerpt: str | None = None
+
+
 class FlagConfirmed(MembershipEvent):
     flag_id: str
     note: str | None = None
@@ -184,6 +194,7 @@ class WarningIssued(JudgedEvent):
     on_sight_action: Literal["remove", "removal_due"] = "remove"
     expires_at: AwareDatetime | None = None
     rule_text: str = ""
+    message: str | None = None  # the message it sanctions (one message, one sanction)
 
 
 RemovalCause = Literal["admin", "on_sight", "strike_limit", "review"]
@@ -198,6 +209,7 @@ class MemberRemoved(MembershipEvent):
     temporary: bool
     reason: str
     cause: RemovalCause = "admin"
+    dispute_id: str | None = None
 
 
 class MembershipReviewed(MembershipEvent):
@@ -255,10 +267,54 @@ class CautionIssued(JudgedEvent):
 
 class MemberReadmitted(MembershipEvent):
     note: str | None = None
+    dispute_id: str | None = None
 
 
 class MemberLeft(MembershipEvent):
     note: str | None = None
+
+
+# Corrections and appeals: new facts about a sanction; the sanction's own events stay as
+# they were recorded.
+
+SanctionKind = Literal["warning", "removal", "temporary removal"]
+AppealOutcome = Literal["upheld", "reduced", "overturned"]
+
+
+class SanctionRescinded(MembershipEvent):
+    """The issuer (or the owner) withdraws a mistaken sanction: it stops counting."""
+
+    sanction_id: str
+    sanction_kind: SanctionKind
+    reason: str
+
+
+class AppealFiled(MembershipEvent):
+    """The member concerned (or an admin for them) contests one sanction; the rules'
+    appeal window, if any, is carried.
+    """
+
+    appeal_id: str
+    sanction_id: str
+    sanction_kind: SanctionKind
+    grounds: str
+    window_days: int | None = None
+
+
+class AppealDecided(MembershipEvent):
+    """A reviewer who had no part in the sanction decides the appeal. `reduced`: a warning
+    of lower `weight`, or a removal turned into a warning of `weight` strikes;
+    `overturned`: the sanction stops counting (a removal: readmission due); `upheld`:
+    nothing changes but the record.
+    """
+
+    appeal_id: str
+    sanction_id: str
+    sanction_kind: SanctionKind
+    outcome: AppealOutcome
+    rationale: str
+    weight: int | None = None
+    original_weight: int | None = None
 
 
 MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
@@ -278,6 +334,10 @@ MEMBERSHIP_EVENTS: tuple[type[MembershipEvent], ...] = (
     TaskMissed,
     NicknameExemptionGranted,
     CautionIssued,
+    FlagSeconded,
+    SanctionRescinded,
+    AppealFiled,
+    AppealDecided,
 )
 
 
@@ -300,4 +360,36 @@ class LedgerSealed(LedgerEvent, _FirstOrLater):
 GROUP_EVENTS: tuple[type[LedgerEvent], ...] = (
     GroupRegistered, RoleGranted, RoleRevoked, RulebookAmended, GroupReviewed)
 SEAL_EVENTS: tuple[type[LedgerEvent], ...] = (LedgerSealed,)
-ALL_EVENTS: tuple[type[LedgerEvent], ...] = GROUP_EVENTS + MEMBERSHIP_EVENTS + SEAL_EVENTS
+
+
+# A dispute between members (R2's quarrel): its own aggregate, `ledger.dispute`. Every
+# event names the parties, so that a view files it under each of them.
+
+DisputeOutcome = Literal["mediated", "withdrawn", "escalated"]
+
+
+class DisputeEvent(LedgerEvent):
+    group: str
+    dispute_id: str
+    parties: tuple[str, ...]
+
+
+class DisputeOpened(DisputeEvent, CanInitAggregate[UUID]):
+    originator_topic: str
+    summary: str
+
+
+class DisputeNoted(DisputeEvent):
+    """A mediation note (the owner, an admin or a secretary)."""
+
+    text: str
+
+
+class DisputeResolved(DisputeEvent):
+    outcome: DisputeOutcome
+    text: str
+
+
+DISPUTE_EVENTS: tuple[type[DisputeEvent], ...] = (DisputeOpened, DisputeNoted, DisputeResolved)
+ALL_EVENTS: tuple[type[LedgerEvent], ...] = (GROUP_EVENTS + MEMBERSHIP_EVENTS + DISPUTE_EVENTS
+                                            + SEAL_EVENTS)

@@ -21,9 +21,12 @@ from functools import singledispatch
 from typing import Any, Literal
 
 from ledger.events import (
+    AppealDecided,
+    AppealFiled,
     CautionIssued,
     FlagConfirmed,
     FlagDismissed,
+    FlagSeconded,
     MemberAdmitted,
     MemberLeft,
     MemberReadmitted,
@@ -34,6 +37,7 @@ from ledger.events import (
     MessageFlagged,
     NicknameExemptionGranted,
     NicknameReminded,
+    SanctionRescinded,
     TaskAcknowledged,
     TaskAssigned,
     TaskMissed,
@@ -41,7 +45,11 @@ from ledger.events import (
 )
 
 Presence = Literal["absent", "in", "temporarily_removed", "removed", "left"]
-Status = Literal["active", "warned", "removal_due", "temporarily_removed", "removed", "left"]
+Status = Literal["active", "warned", "removal_due", "temporarily_removed", "removed", "left",
+                 "readmission_due"]
+# A strike's state beside time: as judged; withdrawn by its issuer; decided on appeal.
+StrikeState = Literal["live", "rescinded", "overturned", "reduced"]
+COUNTING: frozenset[str] = frozenset({"live", "reduced"})
 
 DEFAULT_STRIKE_LIMIT = 3
 
@@ -87,6 +95,7 @@ class Flag:
     excerpt: str | None
     message_at: datetime | None
     state: Literal["open", "confirmed", "dismissed"] = "open"
+    seconded_by: tuple[tuple[str, datetime], ...] = ()  # more reporters of the message
 
     @property
     def violation_at(self) -> datetime:
@@ -104,9 +113,37 @@ class Strike:
     flag_id: str | None = None
     task_id: str | None = None
     version: int = 0  # the WarningIssued event's place in its membership's sequence
+    state: StrikeState = "live"
+    message: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Not rescinded or overturned (it may still expire)."""
+        return self.state in COUNTING
 
     def live_at(self, moment: datetime) -> bool:
-        return live_at(self.expires_at, moment)
+        return self.counts and live_at(self.expires_at, moment)
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    sanction_id: str
+    temporary: bool
+    removed_at: datetime
+    state: StrikeState = "live"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    appeal_id: str
+    sanction_id: str
+    filed_by: str
+    filed_at: datetime
+    outcome: str | None = None  # None while open
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +186,20 @@ class MembershipState:
     since_version: int | None = None
     reminder_versions: tuple[int, ...] = ()
     on_sight_version: int | None = None
+    # The removal in force, and whether it was overturned or rescinded (the member is then
+    # due to be readmitted).
+    removal_id: str | None = None
+    readmission_due: bool = False
+    # Removals and appeals, like flags and tasks, are for judging new facts: no standing
+    # shows them (`standing_only` leaves them out).
+    removals: dict[str, Removal] = field(default_factory=dict)
+    appeals: dict[str, Appeal] = field(default_factory=dict)
 
     @property
     def live_strikes(self) -> int:
         now = self.now
-        return sum(s.weight for s in self.strikes if now is None or live_at(s.expires_at, now))
+        return sum(s.weight for s in self.strikes
+                   if s.counts and (now is None or live_at(s.expires_at, now)))
 
     @property
     def reminders_exhausted(self) -> bool:
@@ -164,6 +210,8 @@ class MembershipState:
     def status(self) -> Status | None:
         presence = self.presence
         if presence != "in":
+            if self.readmission_due and presence in ("removed", "temporarily_removed"):
+                return "readmission_due"
             return None if presence == "absent" else presence
         live = self.live_strikes
         if live >= self.strike_limit or self.on_sight_due or self.reminders_exhausted:
@@ -189,7 +237,8 @@ class MembershipState:
     def next_change_at(self) -> datetime | None:
         """The next moment the state changes with no new event: a strike expiring."""
         moments = [s.expires_at for s in self.strikes
-                   if s.expires_at is not None and (self.now is None or s.expires_at > self.now)]
+                   if s.counts and s.expires_at is not None
+                   and (self.now is None or s.expires_at > self.now)]
         return min(moments) if moments else None
 
 
@@ -207,7 +256,9 @@ def standing_only(state: MembershipState) -> MembershipState:
     """The state without its flags and tasks: what a standing shows, and all that its
     status depends on.
     """
-    return _with(state, flags={}, tasks={}) if state.flags or state.tasks else state
+    if state.flags or state.tasks or state.removals or state.appeals:
+        return _with(state, flags={}, tasks={}, removals={}, appeals={})
+    return state
 
 
 def to_data(state: MembershipState) -> list[Any]:
@@ -218,28 +269,37 @@ def to_data(state: MembershipState) -> list[Any]:
     return [state.now, state.presence, state.nickname, state.nickname_ok, state.reminders,
             state.reminders_before_removal,
             [[s.sanction_id, s.category, s.weight, s.occurred_at, s.expires_at, s.flag_id,
-              s.task_id, s.version] for s in state.strikes],
+              s.task_id, s.version, s.state, s.message] for s in state.strikes],
             state.strike_limit, state.on_sight_due, state.reviewed_at, state.review_period_days,
             state.since, state.exemption, state.since_version, list(state.reminder_versions),
-            state.on_sight_version]
+            state.on_sight_version, state.removal_id, state.readmission_due]
 
 
 def from_data(group: str, member: str, data: list[Any]) -> MembershipState:
+    # Data kept by a release before appeals has neither the strikes' states nor the
+    # removal fields: they default to what that release knew (live, none).
+    data = [*data, *[None, False][len(data) - 16:]] if len(data) < 18 else data
     (now, presence, nickname, nickname_ok, reminders, reminders_before_removal, strikes,
      strike_limit, on_sight_due, reviewed_at, review_period_days, since, exemption,
-     since_version, reminder_versions, on_sight_version) = data
+     since_version, reminder_versions, on_sight_version, removal_id, readmission_due) = data
     return MembershipState(
         group, member, now=_moment(now), presence=presence, nickname=nickname,
         nickname_ok=nickname_ok, reminders=reminders,
         reminders_before_removal=reminders_before_removal,
-        strikes=tuple(Strike(sid, category, weight, _moment(occurred), _moment(expires),
-                             flag_id, task_id, version)  # type: ignore[arg-type]
-                      for sid, category, weight, occurred, expires, flag_id, task_id, version
-                      in strikes),
+        strikes=tuple(_strike_of(row) for row in strikes),
         strike_limit=strike_limit, on_sight_due=on_sight_due, reviewed_at=_moment(reviewed_at),
         review_period_days=review_period_days, since=_moment(since), exemption=exemption,
         since_version=since_version, reminder_versions=tuple(reminder_versions),
-        on_sight_version=on_sight_version)
+        on_sight_version=on_sight_version, removal_id=removal_id,
+        readmission_due=bool(readmission_due))
+
+
+def _strike_of(row: list[Any]) -> Strike:
+    sid, category, weight, occurred, expires, flag_id, task_id, version, *rest = row
+    state = rest[0] if rest else "live"
+    message = rest[1] if len(rest) > 1 else None
+    return Strike(sid, category, weight, _moment(occurred), _moment(expires),  # type: ignore[arg-type]
+                  flag_id, task_id, version, state, message)
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -389,8 +449,12 @@ def _decide_flag(state: MembershipState, flag_id: str,
 
 @_apply.register
 def _(event: WarningIssued, state: MembershipState) -> MembershipState:
+    message = event.message
+    if message is None and event.flag_id in state.flags:
+        message = state.flags[event.flag_id].message
     strike = Strike(event.sanction_id, event.category, event.weight, event.occurred_at,
-                    event.expires_at, event.flag_id, event.task_id, event.originator_version)
+                    event.expires_at, event.flag_id, event.task_id, event.originator_version,
+                    message=message)
     due_on_sight = event.on_sight and event.on_sight_action == "removal_due"
     return _with(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
                  on_sight_due=state.on_sight_due or due_on_sight,
@@ -403,12 +467,73 @@ def _(event: MemberRemoved, state: MembershipState) -> MembershipState:
     # A temporary removal may become a removal for good (mediation failed), never the
     # other way round.
     temporary = event.temporary and state.presence != "removed"
-    return _with(state, presence="temporarily_removed" if temporary else "removed")
+    removal = Removal(event.sanction_id, event.temporary, event.occurred_at)
+    return _with(state, presence="temporarily_removed" if temporary else "removed",
+                 removal_id=event.sanction_id, readmission_due=False,
+                 removals={**state.removals, event.sanction_id: removal})
 
 
 @_apply.register
 def _(event: MemberReadmitted, state: MembershipState) -> MembershipState:
-    return _with(state, presence="in", on_sight_due=False)
+    return _with(state, presence="in", on_sight_due=False, readmission_due=False)
+
+
+@_apply.register
+def _(event: FlagSeconded, state: MembershipState) -> MembershipState:
+    flag = state.flags.get(event.flag_id)
+    if flag is None:
+        return state
+    seconded = replace(flag, seconded_by=(*flag.seconded_by, (event.actor, event.occurred_at)))
+    return _with(state, flags={**state.flags, event.flag_id: seconded})
+
+
+@_apply.register
+def _(event: SanctionRescinded, state: MembershipState) -> MembershipState:
+    return _revise(state, event.sanction_id, "rescinded", None, event.occurred_at,
+                   event.originator_version)
+
+
+@_apply.register
+def _(event: AppealFiled, state: MembershipState) -> MembershipState:
+    appeal = Appeal(event.appeal_id, event.sanction_id, event.actor, event.occurred_at)
+    return _with(state, appeals={**state.appeals, event.appeal_id: appeal})
+
+
+@_apply.register
+def _(event: AppealDecided, state: MembershipState) -> MembershipState:
+    appeal = state.appeals.get(event.appeal_id)
+    if appeal is not None:
+        state = _with(state, appeals={**state.appeals, event.appeal_id:
+                                      replace(appeal, outcome=event.outcome)})
+    if event.outcome == "upheld":
+        return state
+    return _revise(state, event.sanction_id, event.outcome, event.weight, event.occurred_at,
+                   event.originator_version)
+
+
+def _revise(state: MembershipState, sanction_id: str, outcome: StrikeState,
+            weight: int | None, at: datetime, version: int) -> MembershipState:
+    """A sanction rescinded, overturned or reduced. The event carries all it needs, so
+    that a state without its removals and appeals (a view's) folds it the same way.
+    A warning changes its state (and weight); a removal in force makes the member due
+    to be readmitted, and a reduced one becomes a warning of `weight` strikes from now.
+    """
+    strikes = state.strikes
+    for i, strike in enumerate(strikes):
+        if strike.sanction_id == sanction_id:
+            revised = replace(strike, state=outcome,
+                              weight=weight if outcome == "reduced" and weight else strike.weight)
+            return _with(state, strikes=(*strikes[:i], revised, *strikes[i + 1:]))
+    changes: dict[str, Any] = {}
+    if sanction_id in state.removals:
+        changes["removals"] = {**state.removals, sanction_id:
+                               replace(state.removals[sanction_id], state=outcome)}
+    if state.removal_id == sanction_id and state.presence in ("removed", "temporarily_removed"):
+        changes["readmission_due"] = True
+    if outcome == "reduced":
+        changes["strikes"] = (*strikes, Strike(sanction_id, "removal", weight or 1, at, None,
+                                               version=version, state="reduced"))
+    return _with(state, **changes) if changes else state
 
 
 @_apply.register
@@ -444,3 +569,55 @@ def _(event: TaskMissed, state: MembershipState) -> MembershipState:
     if task is None:
         return state
     return _with(state, tasks={**state.tasks, task.task_id: replace(task, missed=True)})
+
+
+# A sanction's story: what a reviewer reads, and what separation of duties is judged on.
+
+
+@dataclass(frozen=True)
+class SanctionStory:
+    """One sanction as the log tells it: the event that issued it, the flag behind it
+    (raised, seconded, confirmed), and every later event about it, in the order they
+    happened.
+    """
+
+    sanction_id: str
+    kind: Literal["warning", "removal", "temporary removal"]
+    issued: WarningIssued | MemberRemoved
+    flag_events: tuple[MembershipEvent, ...] = ()
+    since: tuple[MembershipEvent, ...] = ()
+
+    @property
+    def parties(self) -> list[tuple[str, str]]:
+        """Who had a part in it, as (person, what they did): issued it, confirmed the
+        flag behind it, raised (or seconded) that flag.
+        """
+        found = [(self.issued.actor, "issued the sanction")]
+        for event in self.flag_events:
+            if isinstance(event, FlagConfirmed):
+                found.append((event.actor, "confirmed the flag behind it"))
+            elif isinstance(event, (MessageFlagged, FlagSeconded)):
+                found.append((event.actor, "raised the flag behind it"))
+        return found
+
+    @property
+    def weight(self) -> int | None:
+        return self.issued.weight if isinstance(self.issued, WarningIssued) else None
+
+
+def sanction_story(events: Iterable[MembershipEvent], sanction_id: str) -> SanctionStory | None:
+    """The story of `sanction_id` among one membership's events, or None."""
+    ordered = in_order(events)
+    issued = next((e for e in ordered if isinstance(e, (WarningIssued, MemberRemoved))
+                   and e.sanction_id == sanction_id), None)
+    if issued is None:
+        return None
+    kind: Any = ("warning" if isinstance(issued, WarningIssued) else
+                 "temporary removal" if issued.temporary else "removal")
+    flag_id = getattr(issued, "flag_id", None)
+    flag_events = tuple(e for e in ordered if flag_id is not None
+                        and isinstance(e, (MessageFlagged, FlagSeconded, FlagConfirmed))
+                        and e.flag_id == flag_id)
+    since = tuple(e for e in ordered if getattr(e, "sanction_id", None) == sanction_id
+                  and e is not issued)
+    return SanctionStory(sanction_id, kind, issued, flag_events, since)

@@ -1,4 +1,4 @@
-"""The id index: every flag, sanction and task id with the group and member it belongs to,
+"""The id index: every flag, sanction, task, appeal and dispute id with the group and member it belongs to,
 written in the same transaction as the event that made it, so that a command finds a
 short id (a unique prefix, as git allows) at once, however far behind any read view is.
 
@@ -33,6 +33,8 @@ _TOPICS: dict[str, str] = {
     "ledger.events:WarningIssued": "sanction_id",
     "ledger.events:MemberRemoved": "sanction_id",
     "ledger.events:TaskAssigned": "task_id",
+    "ledger.events:AppealFiled": "appeal_id",
+    "ledger.events:DisputeOpened": "dispute_id",
 }
 
 
@@ -52,6 +54,10 @@ def _kind(topic: str, state: dict[str, Any]) -> str:
         return "warning"
     if name == "TaskAssigned":
         return "task"
+    if name == "AppealFiled":
+        return "appeal"
+    if name == "DisputeOpened":
+        return "dispute"
     return "temporary removal" if state.get("temporary") else "removal"
 
 
@@ -63,7 +69,9 @@ def rows_for(stored: Iterable[tuple[str, bytes]]) -> list[tuple[str, str, str, s
         if field is None:
             continue
         data = orjson.loads(state)
-        rows.append((data[field], _kind(topic, data), data["group"], data["member"]))
+        # A dispute is about its parties, not one member: they are named together.
+        member = data["member"] if "member" in data else ",".join(data.get("parties", ()))
+        rows.append((data[field], _kind(topic, data), data["group"], member))
     return rows
 
 

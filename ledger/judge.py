@@ -15,6 +15,11 @@ What is judged, and where to find it:
     nicknames            check_remind
     posting windows      check_posting_window, check_message_time
     strike arithmetic    removal_after_strike
+    who may do it, too   check_role (reviewers, secretaries), check_not_against_self
+    sanctions, appeals   check_rescind, check_appeal_filer, check_appeal_window,
+                         check_decision, check_reviewer_independent, check_message_unsanctioned,
+                         and in check_fits: a sanction that still counts, one open appeal
+    disputes             check_dispute_parties, check_dispute_open, check_dispute_link
     tasks                task_deadline_minutes
     seals                check_sealable
 
@@ -26,13 +31,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import singledispatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ledger.clock import format_time
 from ledger.errors import (
     AdmissionRefused,
     AlreadyMember,
+    AlreadySanctioned,
+    AppealRefused,
+    ConflictOfInterest,
     FlagDecided,
     GroupExists,
     InvalidInput,
@@ -43,12 +51,16 @@ from ledger.errors import (
     NotRemoved,
     RoleConflict,
     RuleBroken,
+    SanctionClosed,
     TimelineConflict,
 )
 from ledger.events import (
+    AppealDecided,
+    AppealFiled,
     CautionIssued,
     FlagConfirmed,
     FlagDismissed,
+    FlagSeconded,
     MemberAdmitted,
     MemberLeft,
     MemberReadmitted,
@@ -59,26 +71,42 @@ from ledger.events import (
     MessageFlagged,
     NicknameExemptionGranted,
     NicknameReminded,
+    SanctionRescinded,
     TaskAcknowledged,
     TaskAssigned,
     TaskMissed,
     WarningIssued,
 )
-from ledger.fold import Flag, MembershipState, Task, advance, evolve, in_order
+from ledger.fold import (
+    Appeal,
+    Flag,
+    MembershipState,
+    Removal,
+    SanctionStory,
+    Strike,
+    Task,
+    advance,
+    evolve,
+    in_order,
+)
 
 if TYPE_CHECKING:
     from ledger.aggregates import Group
     from ledger.rules import RuleVersion
 
 MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
+REVIEWERS: frozenset[str] = frozenset({"reviewer"})
+# Who may raise a flag besides any current member; who may remind (R4's 群秘书 too).
+FLAGGERS: frozenset[str] = frozenset({"owner", "admin", "reviewer", "secretary"})
+REMINDERS: frozenset[str] = frozenset({"owner", "admin", "secretary"})
 
 # Rights a role holds beside the owner's and the admins' (README, "Who may do what"):
 # a leader gives tasks (R1 3.5 领导人, R3 第十条 领导布置的任务); the supervising office
-# holds `reviewer` and cautions and flags (R3 第十二条 总裁办……日常监督, 善意提醒).
+# holds `reviewer` and cautions (R3 第十二条 总裁办……日常监督, 善意提醒), and flags
+# (FLAGGERS above).
 RIGHTS: dict[str, frozenset[str]] = {
     "assign tasks": frozenset({"leader"}),
     "caution members": frozenset({"reviewer"}),
-    "raise flags": frozenset({"reviewer"}),
 }
 
 
@@ -96,16 +124,24 @@ def check_right(group: Group, actor: str, right: str, *, or_else: str = "") -> N
         check_moderator(group, actor, right, or_else=f", or {roles}{or_else}")
 
 
+def _refuse(group: Group, actor: str, doing: str, roles: frozenset[str], who: str,
+            or_else: str = "") -> None:
+    unused = group.held_roles(actor) & roles
+    if unused:
+        raise NotPermitted(f"{actor} may not {doing} in {group.key}: they hold "
+                           f"{', '.join(sorted(unused))} but are out of the group (removed or "
+                           "left), and use it again once readmitted")
+    raise NotPermitted(f"{actor} may not {doing} in {group.key}: only {who} may{or_else}")
+
+
 def check_owner(group: Group, actor: str, doing: str) -> None:
     if "owner" not in group.roles_of(actor):
-        raise NotPermitted(f"{actor} may not {doing} in {group.key}: only the owner "
-                           f"({group.owner}) may")
+        _refuse(group, actor, doing, frozenset({"owner"}), f"the owner ({group.owner})")
 
 
 def check_moderator(group: Group, actor: str, doing: str, *, or_else: str = "") -> None:
     if not group.is_moderator(actor):
-        raise NotPermitted(f"{actor} may not {doing} in {group.key}: only the owner or an "
-                           f"admin may{or_else}")
+        _refuse(group, actor, doing, MODERATORS, "the owner or an admin", or_else)
 
 
 def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
@@ -182,15 +218,15 @@ def check_review(group: Group, actor: str, kept: tuple[str, ...],
 
 def check_grant(group: Group, actor: str, member: str, role: str) -> None:
     check_owner(group, actor, "grant roles")
-    if role in group.roles_of(member):
+    if role in group.held_roles(member):
         raise RoleConflict(f"{member} already holds the role {role} in {group.key}: "
                            "nothing to grant")
 
 
 def check_revoke(group: Group, actor: str, member: str, role: str) -> None:
     check_owner(group, actor, "revoke roles")
-    if role not in group.roles_of(member):
-        held = ", ".join(sorted(group.roles_of(member))) or "none"
+    if role not in group.held_roles(member):
+        held = ", ".join(sorted(group.held_roles(member))) or "none"
         raise RoleConflict(f"{member} does not hold the role {role} in {group.key} "
                            f"(holds: {held}): nothing to revoke")
     if role == "owner" and member == group.owner:
@@ -241,6 +277,156 @@ def check_admission(group: Group, rules: RuleVersion, *, relation: str | None,
             allowed = " or ".join(admission.may_invite)
             raise AdmissionRefused(f"{invited_by} may not invite members to {group.key}: "
                                    f"under {book} only {allowed} may invite")
+
+
+def check_role(group: Group, actor: str, roles: frozenset[str], doing: str,
+               who: str, or_else: str = "") -> None:
+    if not group.roles_of(actor) & roles:
+        _refuse(group, actor, doing, roles, who, or_else)
+
+
+def check_not_against_self(actor: str, member: str, doing: str) -> None:
+    """A moderator does not decide a flag raised against themselves."""
+    if actor == member:
+        raise ConflictOfInterest(f"{actor} may not {doing} raised against themselves: another "
+                                 "admin or the owner decides it")
+
+
+# Sanctions and appeals ---------------------------------------------------------------
+
+
+def check_rescind(group: Group, actor: str, story: SanctionStory) -> None:
+    """Only the one who issued the sanction, or the owner, withdraws it."""
+    if actor != story.issued.actor and "owner" not in group.roles_of(actor):
+        raise NotPermitted(f"{actor} may not rescind sanction {story.sanction_id[:8]} in "
+                           f"{group.key}: only {story.issued.actor}, who issued it, or the "
+                           "owner may (an appeal goes to a reviewer: 'ledger appeal file')")
+
+
+def check_appeal_filer(group: Group, actor: str, member: str) -> None:
+    check_actor_or_moderator(group, actor, member, "file appeals for others",
+                             or_else=", or the member concerned")
+
+
+def check_appeal_window(story: SanctionStory, window_days: int | None, rules: str,
+                        at: datetime) -> None:
+    if window_days is None:
+        return
+    closes = story.issued.occurred_at + timedelta(days=window_days)
+    if at > closes:
+        raise AppealRefused(f"the appeal window of {window_days} days under {rules} closed at "
+                            f"{format_time(closes)} for sanction {story.sanction_id[:8]} "
+                            f"(issued {format_time(story.issued.occurred_at)}): too late to "
+                            "appeal")
+
+
+def check_reviewer_independent(group: Group, actor: str, story: SanctionStory) -> None:
+    """A reviewer decides only cases they had no part in."""
+    check_role(group, actor, REVIEWERS, "decide appeals", "a reviewer")
+    parts = sorted({what for person, what in story.parties if person == actor})
+    if parts:
+        raise ConflictOfInterest(f"{actor} may not decide the appeal against sanction "
+                                 f"{story.sanction_id[:8]}: they {' and '.join(parts)}; "
+                                 "another reviewer decides it")
+
+
+def check_decision(story: SanctionStory, outcome: str, weight: int | None,
+                   strike_limit: int, current: int | None = None) -> None:
+    """A reduction gives a lower weight than the warning has now (a removal turned into
+    a warning: below the strike limit); no other outcome takes a weight.
+    """
+    if outcome != "reduced":
+        if weight is not None:
+            raise InvalidInput(f"--weight goes with --outcome reduced, not {outcome}")
+        return
+    original = current if current is not None else story.weight
+    if weight is None:
+        if original is not None:
+            raise InvalidInput(f"a reduced warning needs --weight, below its weight of "
+                               f"{original}")
+        return
+    if weight < 1:
+        raise InvalidInput("--weight must be at least 1 (overturn it to make it count for "
+                           "nothing)")
+    if original is not None and weight >= original:
+        raise InvalidInput(f"--weight {weight} is not below the warning's weight of "
+                           f"{original}: a reduction gives a lower weight")
+    if original is None and weight >= strike_limit:
+        raise InvalidInput(f"--weight {weight} reaches the strike limit of {strike_limit}: "
+                           "a removal reduced to a warning weighs less than the limit")
+
+
+def check_message_unsanctioned(state: MembershipState, message: str | None) -> None:
+    """One message is one violation: it earns one sanction."""
+    if message is None:
+        return
+    for strike in state.strikes:
+        if strike.message == message and strike.state not in ("rescinded", "overturned"):
+            raise AlreadySanctioned(f"message {message} of {state.member} in {state.group} "
+                                    f"already earned sanction {strike.sanction_id[:8]}: one "
+                                    "message is one violation")
+
+
+def counting_sanction(state: MembershipState, sanction_id: str, doing: str) -> Strike | Removal:
+    found: Strike | Removal | None = next(
+        (s for s in state.strikes if s.sanction_id == sanction_id), None)
+    if found is None:
+        found = state.removals.get(sanction_id)
+    if found is None:
+        raise NotFound(f"sanction {sanction_id} was not issued to {state.member} in "
+                       f"{state.group} by that time: check the id and --at")
+    if found.state in ("rescinded", "overturned"):
+        raise SanctionClosed(f"sanction {sanction_id[:8]} was already {found.state}: there is "
+                             f"nothing left to {doing}")
+    return found
+
+
+# Disputes ----------------------------------------------------------------------------
+
+SECRETARIES: frozenset[str] = frozenset({"owner", "admin", "secretary"})
+
+
+def check_dispute_parties(group: str, parties: Sequence[str],
+                          admitted: Sequence[str]) -> None:
+    """At least two distinct parties, each admitted to the group once at least."""
+    if len(set(parties)) < 2 or len(set(parties)) != len(parties):
+        raise InvalidInput("a dispute has two or more different parties: give --parties "
+                           "M1,M2[,…]")
+    missing = [p for p in parties if p not in admitted]
+    if missing:
+        raise NotFound(f"{', '.join(missing)} was never admitted to {group}: a dispute is "
+                       "between members of the group")
+
+
+def check_dispute_open(dispute: Any, at: datetime, doing: str) -> None:
+    if not dispute.is_open:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
+                         f"({dispute.outcome}): there is nothing left to {doing}")
+    if dispute.opened_at is not None and at < dispute.opened_at:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was opened at "
+                         f"{format_time(dispute.opened_at)}: nothing of it happens before")
+
+
+def check_dispute_link(dispute: Any, group: str, member: str, *, removing: bool) -> None:
+    """A temporary removal or a re-admission that names a dispute: of this group, with the
+    member among its parties (a removal, while the dispute is open).
+    """
+    if dispute.group != group or member not in dispute.parties:
+        raise RuleBroken(f"{member} is not a party to dispute {dispute.dispute_id[:8]} "
+                         f"(in {dispute.group}, between {', '.join(dispute.parties)})")
+    if removing and not dispute.is_open:
+        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
+                         f"({dispute.outcome}): a removal for it comes before")
+
+
+def open_appeal(state: MembershipState, appeal_id: str) -> Appeal:
+    appeal = state.appeals.get(appeal_id)
+    if appeal is None:
+        raise NotFound(f"appeal {appeal_id} was not filed by that time: check the id and --at")
+    if not appeal.is_open:
+        raise SanctionClosed(f"appeal {appeal_id[:8]} was already decided ({appeal.outcome}): "
+                             "an appeal is decided once")
+    return appeal
 
 
 # Nicknames, posting windows, tasks, strikes ------------------------------------------
@@ -486,6 +672,44 @@ def _(event: MemberReadmitted, state: MembershipState) -> None:
     if state.presence not in ("temporarily_removed", "removed"):
         raise NotRemoved(f"{state.member} was not removed from {state.group} at "
                          f"{format_time(event.occurred_at)}: only a removed member is readmitted")
+
+
+@_fits.register
+def _(event: FlagSeconded, state: MembershipState) -> None:
+    flag = state.flags.get(event.flag_id)
+    if flag is None or flag.state == "dismissed":
+        raise NotFound(f"flag {event.flag_id} is not a case open or confirmed against "
+                       f"{state.member} in {state.group} at {format_time(event.occurred_at)}")
+    if event.actor == flag.raised_by or event.actor in {who for who, _ in flag.seconded_by}:
+        raise RuleBroken(f"{event.actor} already reported message {event.message} of "
+                         f"{state.member} (flag {event.flag_id[:8]}): one report each")
+
+
+@_fits.register
+def _(event: WarningIssued, state: MembershipState) -> None:
+    check_in_group(state, event.occurred_at)
+    check_message_unsanctioned(state, event.message)
+
+
+@_fits.register
+def _(event: SanctionRescinded, state: MembershipState) -> None:
+    counting_sanction(state, event.sanction_id, "rescind")
+
+
+@_fits.register
+def _(event: AppealFiled, state: MembershipState) -> None:
+    counting_sanction(state, event.sanction_id, "appeal")
+    for appeal in state.appeals.values():
+        if appeal.sanction_id == event.sanction_id and appeal.is_open:
+            raise AppealRefused(f"sanction {event.sanction_id[:8]} is already under appeal "
+                                f"({appeal.appeal_id[:8]}, filed "
+                                f"{format_time(appeal.filed_at)}): one open appeal per sanction")
+
+
+@_fits.register
+def _(event: AppealDecided, state: MembershipState) -> None:
+    open_appeal(state, event.appeal_id)
+    counting_sanction(state, event.sanction_id, "decide")
 
 
 @_fits.register

@@ -195,6 +195,11 @@ class ReviewRule(_Model):
     rule: str = ""
 
 
+class AppealRule(_Model):
+    window_days: int | None = Field(default=None, ge=1)
+    rule: str = ""
+
+
 class Rulebook(_Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str
@@ -206,6 +211,7 @@ class Rulebook(_Model):
     posting: PostingRule | None = None
     tasks: TaskRule | None = None
     review: ReviewRule | None = None
+    appeals: AppealRule | None = None
 
     @field_validator("categories")
     @classmethod
@@ -226,6 +232,12 @@ class Rulebook(_Model):
             raise ValueError("nickname: a rulebook with a nickname pattern needs a 'nickname' "
                              "category")
         return self
+
+    def document(self) -> dict[str, Any]:
+        """The rulebook as JSON types; a section added after release 0.1.0 (appeals) only
+        when it is given, so that an older rulebook reads as it always did.
+        """
+        return self.model_dump(mode="json", exclude={"appeals"} if self.appeals is None else None)
 
     def category(self, key: str) -> Category:
         found = self.categories.get(key)
@@ -249,7 +261,7 @@ ADDED_KEYS: dict[tuple[str, ...], dict[str, Any]] = {
 
 def document(book: Rulebook) -> dict[str, Any]:
     """The validated rulebook as JSON types, for people and machines to read."""
-    data = book.model_dump(mode="json")
+    data = book.document()
     for path, defaults in ADDED_KEYS.items():
         table: Any = data
         for part in path:

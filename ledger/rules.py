@@ -30,7 +30,7 @@ UPCASTS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 def stored(rulebook: Rulebook) -> dict[str, Any]:
     """The rulebook as the log keeps it: the validated document, as JSON types."""
-    return rulebook.model_dump(mode="json")
+    return rulebook.document()
 
 
 def read(data: dict[str, Any], schema: int) -> Rulebook:

@@ -11,7 +11,14 @@ from typing import Any
 from ledger.clock import format_time, from_utc_key, utc_key
 from ledger.events import (
     SEAL_EVENTS,
+    AppealDecided,
+    AppealFiled,
     CautionIssued,
+    DisputeNoted,
+    DisputeOpened,
+    DisputeResolved,
+    FlagSeconded,
+    SanctionRescinded,
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,
@@ -58,6 +65,13 @@ KINDS: dict[type[LedgerEvent], str] = {
     TaskMissed: "missed_tasks",
     NicknameExemptionGranted: "exemptions",
     CautionIssued: "cautions",
+    FlagSeconded: "seconded_flags",
+    SanctionRescinded: "rescissions",
+    AppealFiled: "appeals",
+    AppealDecided: "decisions",
+    DisputeOpened: "disputes",
+    DisputeNoted: "dispute_notes",
+    DisputeResolved: "dispute_resolutions",
 }
 # The columns an auditor reads first; every other kind is counted under `other`.
 MAIN = ("admissions", "warnings", "removals", "confirmations", "dismissals", "readmissions")

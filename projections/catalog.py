@@ -11,7 +11,17 @@ from typing import Any
 import orjson
 
 from ledger.errors import ConcurrentUpdate
-from projections import activity, cases, disputes, dossier, groups, standings, strikes, tasks
+from projections import (
+    activity,
+    appeals,
+    cases,
+    disputes,
+    dossier,
+    groups,
+    standings,
+    strikes,
+    tasks,
+)
 from projections.base import (
     Cursor,
     Db,
@@ -28,7 +38,7 @@ from projections.base import (
 VIEWS: dict[str, View] = {
     view.name: view
     for view in (standings.VIEW, strikes.VIEW, disputes.VIEW, activity.VIEW, cases.VIEW,
-                 tasks.VIEW, dossier.VIEW, groups.VIEW)
+                 tasks.VIEW, dossier.VIEW, groups.VIEW, appeals.VIEW)
 }
 
 REPLAY_SUFFIX = "_replay"

@@ -19,7 +19,7 @@ from ledger.store import Store
 
 POSITIONS = "ledger_view_positions"
 EVENTS = "stored_events"
-STANDINGS_VERSION = 3  # projections.standings.StandingsView.version
+STANDINGS_VERSION = 4  # projections.standings.StandingsView.version
 STANDINGS_FIELDS = ("group", "member", "nickname", "status", "strikes", "since",
                     "nickname_ok", "reminders", "review_due")
 

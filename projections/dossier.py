@@ -25,7 +25,8 @@ _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_
                 "actor", "occurred_at"}
 # Said by the line already, or too long for a phrase: the facts keep them all.
 _NOT_IN_DETAILS = {"group", "member", "rule_text", "nickname_rule", "rulebook",
-                   "rulebook_version", "category_label", "on_limit", "on_sight_action"}
+                   "rulebook_version", "category_label", "on_limit", "on_sight_action",
+                   "sanction_kind"}
 
 
 class MemberGroupsView(View):
@@ -53,7 +54,12 @@ VIEW = MemberGroupsView()
 
 # Optional fields added to event types after release 0.1.0: left out of an event's
 # facts while unset, so that an old ledger's history reads as it did.
-_ADDED_FIELDS: dict[str, tuple[str, ...]] = {"TaskAssigned": ("assigned_by",)}
+_ADDED_FIELDS: dict[str, tuple[str, ...]] = {
+    "TaskAssigned": ("assigned_by",),
+    "WarningIssued": ("message", "dispute_id"),
+    "MemberRemoved": ("message", "dispute_id"),
+    "MemberReadmitted": ("message", "dispute_id"),
+}
 
 
 def event_line(event: MembershipEvent) -> dict[str, Any]:
@@ -63,7 +69,7 @@ def event_line(event: MembershipEvent) -> dict[str, Any]:
     """
     facts = event.model_dump(mode="json", exclude=_BOOKKEEPING)
     for key in _ADDED_FIELDS.get(type(event).__name__, ()):
-        if facts.get(key) is None:
+        if key in facts and facts[key] is None:
             del facts[key]  # unset, as every event of 0.1.0: shown as 0.1.0 showed it
     details = "; ".join([*judged_by(facts), *(f"{k}={phrase(v)}" for k, v in facts.items()
                                               if v not in (None, "") and k not in _NOT_IN_DETAILS)])

@@ -24,7 +24,13 @@ import orjson
 
 from ledger.aggregates import membership_id
 from ledger.clock import format_time, utc_key
-from ledger.events import GROUP_EVENTS, MEMBERSHIP_EVENTS, SEAL_EVENTS, MembershipEvent
+from ledger.events import (
+    DISPUTE_EVENTS,
+    GROUP_EVENTS,
+    MEMBERSHIP_EVENTS,
+    SEAL_EVENTS,
+    MembershipEvent,
+)
 from ledger.fold import (
     MembershipState,
     advance,
@@ -58,7 +64,7 @@ class StandingsView(View):
             "state TEXT NOT NULL, PRIMARY KEY (grp, member)"
         )
     }
-    ignores = GROUP_EVENTS + SEAL_EVENTS
+    ignores = GROUP_EVENTS + SEAL_EVENTS + DISPUTE_EVENTS
 
     def begin(self, db: Db, start: int) -> None:
         self.db = db
@@ -184,7 +190,7 @@ def explained(event: MembershipEvent) -> dict[str, Any]:
 
 
 _EXPLAINING = {"category", "weight", "reason", "nickname", "new_nickname", "reminder",
-               "temporary", "cause", "note", "sanction_id"}
+               "temporary", "cause", "note", "sanction_id", "outcome", "rationale"}
 
 
 def phrase(value: Any) -> str:

@@ -1,6 +1,7 @@
 """Strikes: every strike with its group, member, case id, category, weight, when it
 happened, the rule version it was judged by, and its state at the moment asked about:
-`live`, `expired`, `overturned` or `reduced` (the last two come with appeals).
+`live`, `expired`, `rescinded` (withdrawn by its issuer), `overturned` or `reduced` (decided
+on appeal).
 
 A row is written once, when its warning is recorded; what changes later (an expiry, an
 appeal's decision) is kept as the moment it happens, so that any past moment can be
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.clock import format_time, utc_key
-from ledger.events import ALL_EVENTS, WarningIssued
+from ledger.events import ALL_EVENTS, AppealDecided, SanctionRescinded, WarningIssued
 from ledger.fold import known_by, live_at
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
@@ -23,7 +24,7 @@ FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at
 
 class StrikesView(View):
     name = "strikes"
-    version = 1
+    version = 2
     tables = {
         "view_strikes": (
             "case_id TEXT PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL, "
@@ -34,11 +35,14 @@ class StrikesView(View):
             "flag_id TEXT, task_id TEXT, "
             # Set by appeals' decisions: when, as it happened and as it was recorded.
             "overturned_utc TEXT, overturned_recorded_utc TEXT, reduced_utc TEXT, "
-            "reduced_recorded_utc TEXT, reduced_weight INTEGER"
+            "reduced_recorded_utc TEXT, reduced_weight INTEGER, "
+            # Set by a rescission, likewise.
+            "rescinded_utc TEXT, rescinded_recorded_utc TEXT"
         )
     }
 
-    ignores = tuple(e for e in ALL_EVENTS if e is not WarningIssued)
+    ignores = tuple(e for e in ALL_EVENTS
+                    if e not in (WarningIssued, SanctionRescinded, AppealDecided))
 
     @handles(WarningIssued)
     def warned(self, rows: Rows, e: WarningIssued) -> None:
@@ -55,6 +59,27 @@ class StrikesView(View):
                   e.rule_text, e.flag_id, e.task_id))
 
 
+    @handles(SanctionRescinded)
+    def rescinded(self, rows: Rows, e: SanctionRescinded) -> None:
+        # A removal has no row here: the update finds none, and changes nothing.
+        rows.add("UPDATE {view_strikes} SET rescinded_utc = ?, rescinded_recorded_utc = ? "
+                 "WHERE case_id = ?", (utc_key(e.occurred_at), utc_key(e.recorded_at),
+                                       e.sanction_id))
+
+    @handles(AppealDecided)
+    def decided(self, rows: Rows, e: AppealDecided) -> None:
+        if e.sanction_kind != "warning" or e.outcome == "upheld":
+            return  # a removal has no row here; an upheld strike stays as it was
+        if e.outcome == "overturned":
+            rows.add("UPDATE {view_strikes} SET overturned_utc = ?, "
+                     "overturned_recorded_utc = ? WHERE case_id = ?",
+                     (utc_key(e.occurred_at), utc_key(e.recorded_at), e.sanction_id))
+        else:
+            rows.add("UPDATE {view_strikes} SET reduced_utc = ?, reduced_recorded_utc = ?, "
+                     "reduced_weight = ? WHERE case_id = ?",
+                     (utc_key(e.occurred_at), utc_key(e.recorded_at), e.weight, e.sanction_id))
+
+
 VIEW = StrikesView()
 
 
@@ -64,6 +89,8 @@ def state_of(row: dict[str, Any], as_of: str, known_at: str) -> tuple[str, int]:
     """
     reduced = known_by(row["reduced_utc"], row["reduced_recorded_utc"], as_of, known_at)
     weight = int(row["reduced_weight"]) if reduced else int(row["weight"])
+    if known_by(row["rescinded_utc"], row["rescinded_recorded_utc"], as_of, known_at):
+        return "rescinded", weight
     if known_by(row["overturned_utc"], row["overturned_recorded_utc"], as_of, known_at):
         return "overturned", weight
     if not live_at(row["expires_utc"], as_of):

@@ -684,7 +684,8 @@ class TestFuture:
 # Replay -----------------------------------------------------------------------------------
 
 VIEW_ROWS = [("standings", 2), ("strikes", 3), ("disputes", 2), ("activity", 11),
-             ("cases", 5), ("tasks", 0), ("member_groups", 2), ("groups", 1)]
+             ("cases", 5), ("tasks", 0), ("member_groups", 2), ("groups", 1),
+             ("appeals", 0)]
 
 
 def replay_table(stdout: str) -> list[tuple[str, int, str, str]]:

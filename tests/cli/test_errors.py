@@ -23,6 +23,8 @@ def walked(walked_on_each_store: Walk) -> Walk:
 
 LATER = "2026-11-25T10:00+08:00"
 ONLY_MODERATORS = "only the owner or an admin may"
+# Issue #8: reviewers and secretaries raise flags too; secretaries remind (R4's 群秘书).
+ONLY_FLAGGERS = "only the owner, an admin, a reviewer or a secretary may"
 
 
 def refused(result: Result, message: str) -> None:
@@ -57,7 +59,7 @@ REFUSALS = [
     ("member leave", "wx_wang", ["member", "leave", "g9", "wx_li"],
      f"wx_wang may not record departures in g9: {ONLY_MODERATORS}, or the member who leaves"),
     ("flag raise", "wx_stranger", ["flag", "raise", "g9", "wx_li", "--category", "ads"],
-     f"wx_stranger may not raise flags in g9: {ONLY_MODERATORS}, or a current member"),
+     f"wx_stranger may not raise flags in g9: {ONLY_FLAGGERS}, or a current member"),
     ("flag confirm", "wx_wang", ["flag", "confirm", "{flag}"],
      f"wx_wang may not confirm flags in g9: {ONLY_MODERATORS}"),
     ("flag dismiss", "wx_wang", ["flag", "dismiss", "{flag}", "--reason", "不成立"],
@@ -65,7 +67,7 @@ REFUSALS = [
     ("warn", "wx_wang", ["warn", "g9", "wx_li", "--category", "ads"],
      f"wx_wang may not warn members in g9: {ONLY_MODERATORS}"),
     ("member remind", "wx_wang", ["member", "remind", "g9", "wx_li"],
-     f"wx_wang may not remind members in g9: {ONLY_MODERATORS}"),
+     "wx_wang may not remind members in g9: only the owner, an admin or a secretary may"),
     ("group review", "wx_wang", ["group", "review", "g9", "--keep", "wx_li", "--reason", "核查"],
      f"wx_wang may not review the membership in g9: {ONLY_MODERATORS}"),
     ("group amend", "admin1",
@@ -109,7 +111,7 @@ class TestPermissionRefusals:
         result = run(walked.store, "flag", "raise", "g9", "wx_li", "--category", "ads",
                      "--at", "2026-11-20T09:30+08:00", actor="wx_wang")
 
-        refused(result, f"wx_wang may not raise flags in g9: {ONLY_MODERATORS}, "
+        refused(result, f"wx_wang may not raise flags in g9: {ONLY_FLAGGERS}, "
                         "or a current member")
         assert event_count(walked.store) == before
 

@@ -21,7 +21,7 @@ from ledger.application import Ledger
 from ledger.errors import NotAMember, StoreError
 from ledger.events import MEMBERSHIP_EVENTS, FlagConfirmed, MemberRenamed, MembershipEvent, WarningIssued
 from ledger.clock import format_time
-from ledger.fold import MembershipState, evolve, from_data, replay, standing_only, to_data
+from ledger.fold import MembershipState, Strike, evolve, from_data, replay, standing_only, to_data
 from ledger.rulebook import Category, load
 from ledger.rules import read, stored
 from projections import standings
@@ -52,7 +52,8 @@ class TestTheFoldNeverRefuses:
             assert state is not None and state.member == MEMBER
             assert isinstance(state.live_strikes, int)
             assert state.status in (None, "active", "warned", "removal_due",
-                                    "temporarily_removed", "removed", "left")
+                                    "temporarily_removed", "removed", "left",
+                                    "readmission_due")
         else:
             assert state is None
 
@@ -259,3 +260,21 @@ class TestEveryViewAccountsForEveryEvent:
     def test_no_event_type_is_both_handled_and_ignored(self, view: Any) -> None:
         assert set(view.handlers) & set(view.ignores) == set()
 
+
+
+class TestCorrectionsAndAppealsInTheFold:
+    """A rescinded or overturned strike stops counting, a reduced one weighs less, and a
+    state kept by a release before appeals (no strike states) still reads.
+    """
+
+    def test_a_state_kept_before_appeals_reads_with_live_strikes(self) -> None:
+        state = MembershipState(GROUP, MEMBER, now=T, presence="in", strikes=(
+            Strike("s1", "ads", 2, T, None, version=3),))
+        # What the standings view kept before this release, as its row holds it (JSON).
+        old = orjson.loads(orjson.dumps(to_data(state)))[:16]
+        old[6] = [row[:8] for row in old[6]]
+
+        again = from_data(GROUP, MEMBER, old)
+
+        assert again.strikes[0].state == "live" and again.live_strikes == 2
+        assert (again.removal_id, again.readmission_due) == (None, False)

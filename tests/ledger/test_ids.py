@@ -13,7 +13,14 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.errors import AmbiguousId, InvalidInput, NotFound
-from ledger.events import MemberRemoved, MessageFlagged, TaskAssigned, WarningIssued
+from ledger.events import (
+    AppealFiled,
+    DisputeOpened,
+    MemberRemoved,
+    MessageFlagged,
+    TaskAssigned,
+    WarningIssued,
+)
 from ledger.ids import rows_for
 from ledger.store import parse_store
 from tests.conftest import NOW
@@ -115,7 +122,8 @@ class TestOlderLedgers:
 
     def test_every_kind_of_case_is_indexed_by_its_event(self) -> None:
         topics = {f"ledger.events:{t.__name__}" for t in (MessageFlagged, WarningIssued,
-                                                          MemberRemoved, TaskAssigned)}
+                                                          MemberRemoved, TaskAssigned,
+                                                          AppealFiled, DisputeOpened)}
         from ledger.ids import _TOPICS
 
         assert set(_TOPICS) == topics

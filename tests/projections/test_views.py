@@ -24,6 +24,8 @@ from ledger.application import Ledger
 from ledger.errors import LedgerError, NotFound
 from ledger.ids import Case
 from ledger.events import (
+    AppealDecided,
+    AppealFiled,
     FlagConfirmed,
     FlagDismissed,
     LedgerEvent,
@@ -35,6 +37,7 @@ from ledger.events import (
     MembershipEvent,
     MessageFlagged,
     NicknameReminded,
+    SanctionRescinded,
     TaskAcknowledged,
     TaskAssigned,
     TaskMissed,
@@ -121,7 +124,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 COMMANDS = ["admit", "rename", "remind", "warn", "warn", "warn", "flag", "flag", "confirm",
             "confirm", "dismiss", "remove_temp", "remove", "readmit", "leave",
             "leave_violation", "assign", "assign", "ack", "ack", "missed", "amend",
-            "review_keep", "review_remove"]
+            "review_keep", "review_remove", "appeal", "appeal", "decide", "decide", "rescind"]
 
 # (command, member, group, minutes the clock moves, minutes back-dated, a pick, catch up?)
 Step = tuple[str, str, str, int, int, int, bool]
@@ -151,6 +154,9 @@ class Told:
     flags: list[tuple[str, str, str]] = field(default_factory=list)
     tasks: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     amended: dict[str, int] = field(default_factory=dict)
+    sanctions: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, g, m, by
+    appeals: list[tuple[str, str, str]] = field(default_factory=list)
+    reviewers: set[str] = field(default_factory=set)  # the groups rev1 reviews
 
 
 def _run(told: Told, books: tuple[str, str], n: int, step: Step) -> None:
@@ -168,8 +174,9 @@ def _run(told: Told, books: tuple[str, str], n: int, step: Step) -> None:
         ledger.remind(actor=admin, **who)
     elif command == "warn":
         category = ["flooding", "ads", "flooding", "ads", "defiance", "nickname", "porn"][pick % 7]
-        ledger.warn(actor=admin, **who, category=category,
-                    reason=None if pick % 5 == 0 else f"第 {n} 次")
+        told.sanctions.append((ledger.warn(actor=admin, **who, category=category,
+                                           reason=None if pick % 5 == 0 else f"第 {n} 次"),
+                               group, member, admin))
     elif command == "flag":
         raiser = admin if pick % 2 else next(m for m in MEMBERS if m != member)
         flag_id = ledger.raise_flag(actor=raiser, **who,
@@ -180,11 +187,14 @@ def _run(told: Told, books: tuple[str, str], n: int, step: Step) -> None:
         flag_id, group, member = told.flags[pick % len(told.flags)]
         target = {"group": group, "member": member, "flag_id": flag_id, "at": at}
         if command == "confirm":
-            ledger.confirm_flag(actor=admin, **target, note=f"核实 {n}")
+            told.sanctions.append((ledger.confirm_flag(actor=admin, **target, note=f"核实 {n}"),
+                                   group, member, admin))
         else:
             ledger.dismiss_flag(actor=admin, **target, reason="误报")
     elif command in ("remove_temp", "remove"):
-        ledger.remove(actor=admin, **who, reason="争吵", temporary=command == "remove_temp")
+        told.sanctions.append((ledger.remove(actor=admin, **who, reason="争吵",
+                                             temporary=command == "remove_temp"),
+                               group, member, admin))
     elif command == "readmit":
         ledger.readmit(actor=admin, **who, note="调解后重新邀请" if pick % 3 else None)
     elif command == "leave":
@@ -210,6 +220,26 @@ def _run(told: Told, books: tuple[str, str], n: int, step: Step) -> None:
         ledger.amend_rules(actor="owner1", group=group, rulebook=books[version % 2],
                            resolution=f"业主代表大会决议 {n}")
         told.amended[group] = version + 1
+    elif command in ("appeal", "rescind") and told.sanctions:
+        sanction_id, group, member, issuer = told.sanctions[pick % len(told.sanctions)]
+        if command == "appeal":
+            appeal_id = ledger.file_appeal(actor=member if pick % 2 else admin, group=group,
+                                           member=member, sanction_id=sanction_id,
+                                           grounds=f"申诉 {n}", at=max(at, now))
+            told.appeals.append((appeal_id, group, member))
+        else:
+            ledger.rescind(actor=issuer if pick % 3 else "owner1", group=group, member=member,
+                           sanction_id=sanction_id, reason=f"误判 {n}", at=max(at, now))
+    elif command == "decide" and told.appeals:
+        appeal_id, group, member = told.appeals[pick % len(told.appeals)]
+        if group not in told.reviewers:
+            ledger.grant_role(actor="owner1", group=group, member="rev1", role="reviewer")
+            told.reviewers.add(group)
+        outcome = ["upheld", "overturned", "reduced"][pick % 3]
+        ledger.decide_appeal(actor="rev1", group=group, member=member, appeal_id=appeal_id,
+                             outcome=outcome, rationale=f"裁决 {n}",  # type: ignore[arg-type]
+                             weight=1 if outcome == "reduced" and pick % 2 else None,
+                             at=max(at, now))
     elif command in ("review_keep", "review_remove"):
         ledger.review(actor=admin, group=group, keep=[member] if command == "review_keep" else [],
                       remove=[member] if command == "review_remove" else [],
@@ -341,15 +371,24 @@ def strikes_by_hand(events: list[LedgerEvent], now: datetime,
         warnings = sorted((e for e in events if isinstance(e, WarningIssued)
                            and seen(e, now, as_of, known_at)),
                           key=lambda e: (e.occurred_at, e.sanction_id))
+        # What happened to each since, as known then: withdrawn by its issuer, or decided
+        # on appeal (an upheld decision changes nothing).
+        later = {(e.sanction_id, "rescinded" if isinstance(e, SanctionRescinded) else e.outcome):
+                 e for e in events if isinstance(e, (SanctionRescinded, AppealDecided))
+                 and seen(e, now, as_of, known_at)}
         rows = []
         for e in warnings:
             expired = e.expires_at is not None and e.expires_at <= at
+            reduced = later.get((e.sanction_id, "reduced"))
+            state = ("rescinded" if (e.sanction_id, "rescinded") in later else
+                     "overturned" if (e.sanction_id, "overturned") in later else
+                     "expired" if expired else "reduced" if reduced else "live")
             rows.append({"case": e.sanction_id, "group": e.group, "member": e.member,
                          "category": e.category, "label": e.category_label,
-                         "weight": e.weight,
+                         "weight": reduced.weight if reduced else e.weight,
                          "occurred_at": shown(e.occurred_at),
                          "rule": f"{e.rulebook} v{e.rulebook_version}",
-                         "state": "expired" if expired else "live",
+                         "state": state,
                          "expires_at": shown(e.expires_at), "issued_by": e.actor,
                          "reason": e.reason, "rule_text": e.rule_text})
         answers.append(rows)
@@ -398,7 +437,9 @@ def disputes_by_hand(events: list[LedgerEvent], now: datetime,
                      asked: list[Moment]) -> list[list[dict[str, Any]]]:
     answers = []
     for as_of, known_at in asked:
-        entries = sorted((e for e in events if isinstance(e, (MemberRemoved, MemberReadmitted))
+        entries = sorted((e for e in events if isinstance(e, (
+                              MemberRemoved, MemberReadmitted, AppealFiled, AppealDecided,
+                              SanctionRescinded))
                           and seen(e, now, as_of, known_at)),
                          key=lambda e: (e.member, e.occurred_at, e.originator_id.hex,
                                         e.originator_version))
@@ -408,6 +449,13 @@ def disputes_by_hand(events: list[LedgerEvent], now: datetime,
                 kind = ("temporary_removal" if e.temporary else
                         "removal" if e.cause == "admin" else f"removal_{e.cause}")
                 case, note = e.sanction_id, e.reason
+            elif isinstance(e, AppealFiled):
+                kind, case, note = "appeal", e.sanction_id, e.grounds
+            elif isinstance(e, AppealDecided):
+                weight = f" (weight {e.weight})" if e.outcome == "reduced" else ""
+                kind, case, note = f"appeal_{e.outcome}", e.sanction_id, e.rationale + weight
+            elif isinstance(e, SanctionRescinded):
+                kind, case, note = "rescission", e.sanction_id, e.reason
             else:
                 kind, case, note = "readmission", None, e.note
             rows.append({"group": e.group, "member": e.member, "kind": kind,
@@ -642,7 +690,24 @@ def _fold(events: list[MembershipEvent], moment: datetime) -> dict[str, Any]:
     """
     presence, nickname, nickname_ok, reminders, before_removal = "in", "", None, 0, None
     limit, warnings = 3, []
+    # A withdrawn or overturned sanction no longer counts; a reduced one weighs less; a
+    # removal in force that is withdrawn, overturned or reduced leaves the member due to
+    # be readmitted (a reduced removal counts as a warning from then on).
+    weight: dict[str, int] = {}
+    removal, due = None, False
     for e in sorted(events, key=lambda e: (e.occurred_at, e.originator_version)):
+        if isinstance(e, (SanctionRescinded, AppealDecided)):
+            outcome = "rescinded" if isinstance(e, SanctionRescinded) else e.outcome
+            if outcome == "upheld":
+                continue
+            if e.sanction_id in weight:
+                weight[e.sanction_id] = e.weight if outcome == "reduced" else 0
+            elif e.sanction_id == removal and presence != "in":
+                due = True
+            if outcome == "reduced" and e.sanction_kind != "warning":
+                warnings.append(e)
+                weight[e.sanction_id] = e.weight
+            continue
         if isinstance(e, MemberAdmitted):
             presence, nickname, nickname_ok, reminders = "in", e.nickname, e.nickname_ok, 0
         elif isinstance(e, MemberRenamed):
@@ -653,16 +718,19 @@ def _fold(events: list[MembershipEvent], moment: datetime) -> dict[str, Any]:
             before_removal = e.reminders_before_removal
         elif isinstance(e, WarningIssued):
             warnings.append(e)
+            weight[e.sanction_id] = e.weight
             limit = e.strike_limit
         elif isinstance(e, MemberRemoved):
             presence = "temporarily_removed" if e.temporary else "removed"
+            removal, due = e.sanction_id, False
         elif isinstance(e, MemberReadmitted):
-            presence = "in"
+            presence, due = "in", False
         elif isinstance(e, MemberLeft):
             presence = "left"
-    live = sum(w.weight for w in warnings if w.expires_at is None or w.expires_at > moment)
+    live = sum(weight[w.sanction_id] for w in warnings
+               if getattr(w, "expires_at", None) is None or w.expires_at > moment)
     if presence != "in":
-        status = presence
+        status = "readmission_due" if due else presence
     elif live >= limit or (nickname_ok is False and before_removal is not None
                            and reminders >= before_removal):
         status = "removal_due"
@@ -789,6 +857,7 @@ class TestReplay:
         "tasks": ("view_tasks", "summary", "task_id"),
         "member_groups": ("view_member_groups", "first_utc", "member || grp"),
         "groups": ("view_groups", "name", "grp"),
+        "appeals": ("view_appeals", "grounds", "appeal_id"),
     }
 
     def test_every_view_is_tampered_with_in_the_check(self) -> None:
@@ -812,7 +881,7 @@ class TestReplay:
         results = [catalog.replay(ledger, view) for view in catalog.VIEWS.values()]
 
         assert all(r.ok for r in results), results
-        assert [r.rows for r in results] == [6, 2, 2, 20, 6, 2, 6, 2]
+        assert [r.rows for r in results] == [6, 2, 5, 24, 6, 2, 6, 2, 2]
         for result, view in zip(results, catalog.VIEWS.values()):
             assert result.digest == catalog.digest(table_rows(Db(ledger), view))
         self.check_tampering(ledger, "strikes", "update")
@@ -902,4 +971,7 @@ FIXED: History = (set(), [
     ("assign", "wx_li", "g9", 10, 0, 1, False),
     ("remove_temp", "wx_li", "g9", 10, 0, 1, False),
     ("readmit", "wx_li", "g9", 10, 0, 1, False),
+    ("appeal", "wx_li", "g9", 10, 0, 1, False),
+    ("appeal", "wx_li", "g9", 10, 0, 0, False),
+    ("decide", "wx_li", "g9", 10, 0, 1, False),
 ])
