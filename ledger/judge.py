@@ -635,9 +635,9 @@ def _(event: WarningIssued, state: MembershipState) -> None:
     # R1 3.7 执意退群: the departure is the violation. A strike dated to the very moment
     # the member left is of their time in the group, and may be recorded after they left;
     # the departure stays as it was.
-    if state.presence == "left" and state.since == event.occurred_at:
-        return
-    check_in_group(state, event.occurred_at)
+    if not (state.presence == "left" and state.since == event.occurred_at):
+        check_in_group(state, event.occurred_at)
+    check_message_unsanctioned(state, event.message)
 
 
 @_fits.register
@@ -683,12 +683,6 @@ def _(event: FlagSeconded, state: MembershipState) -> None:
     if event.actor == flag.raised_by or event.actor in {who for who, _ in flag.seconded_by}:
         raise RuleBroken(f"{event.actor} already reported message {event.message} of "
                          f"{state.member} (flag {event.flag_id[:8]}): one report each")
-
-
-@_fits.register
-def _(event: WarningIssued, state: MembershipState) -> None:
-    check_in_group(state, event.occurred_at)
-    check_message_unsanctioned(state, event.message)
 
 
 @_fits.register
