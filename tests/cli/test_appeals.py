@@ -30,7 +30,8 @@ def g9(tmp_path: Path) -> Cli:
         run.ok("owner1", "group", "grant", "g9", person, "--role", role, "--at", at(20, "09:05"))
     for person, room in (("wx_wang", "1003@王x"), ("wx_li", "1001@李x明"), ("wx_zhou", "0801@周x")):
         run.ok("admin1", "member", "admit", "g9", person, "--nickname", f"g9#{room}",
-               "--relation", "owner", "--verified-by", "admin1", "--at", at(20, "10:00"))
+               "--relation", "owner", "--invited-by", "admin1", "--verified-by", "admin1",
+               "--at", at(20, "10:00"))
     run.flag = run.last_id("wx_wang", "flag", "raise", "g9", "wx_li", "--category",
                            "risky_link", "--message", "m-778", "--excerpt", "砍一刀",
                            "--at", at(22, "20:15"))
