@@ -34,6 +34,7 @@ from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ledger import rulebook
 from ledger.clock import format_time
 from ledger.errors import (
     AdmissionRefused,
@@ -484,7 +485,7 @@ def check_task_giver(group: Group, assigned_by: str) -> None:
                            "by the owner, an admin or a leader (grant --role leader first)")
 
 
-MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
+MAX_DEADLINE_MINUTES = rulebook.MAX_DEADLINE_MINUTES  # a response deadline is within a year
 
 
 def task_deadline_minutes(group: str, rules: RuleVersion, given: int | None) -> int:

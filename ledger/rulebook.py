@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from datetime import datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,9 +20,19 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ledger.errors import InvalidInput, RulebookError, UnknownCategory
+
+MAX_DAYS = 36_500  # a hundred years: every date a rule computes stays in range
+MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
 
 BUILTIN = ("default", "company", "estate", "corporate", "referees")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -30,6 +41,18 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # Rule text reaches terminals, tables and exports: an escape or a NUL in it could
+        # drive a terminal or break a store (PostgreSQL refuses NUL in text).
+        for text in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(text, str) and any(
+                    unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+                raise ValueError("contains a control character (such as an escape or a NUL): "
+                                 "remove it")
+        return value
 
 
 class Category(_Model):
@@ -56,7 +79,7 @@ class NicknameRule(_Model):
     description: str
     examples: tuple[str, ...] = ()
     exemptions: tuple[NicknameExemption, ...] = ()
-    reminders_before_removal: int = Field(default=3, ge=1)
+    reminders_before_removal: int = Field(default=3, ge=1, le=100)
     # What ignored reminders lead to. Only R2 sanctions a nickname ("对多次提醒不配合的微信
     # 进行清理"); the others set "none" and reminders are only counted. The default keeps
     # 0.1.0's reading, so that a stored rulebook without the key judges as it did then.
@@ -78,7 +101,7 @@ class NicknameRule(_Model):
     def _examples_match(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
         pattern = info.data.get("pattern")
         for example in value:
-            if pattern is not None and not regex.fullmatch(pattern, example):
+            if pattern is not None and not _fullmatch(pattern, example):
                 raise ValueError(f"example {example!r} does not match the pattern {pattern!r}")
         return value
 
@@ -93,16 +116,16 @@ class NicknameRule(_Model):
 
     def matches(self, nickname: str, exemption: str | None = None) -> bool:
         special = self.exemption(exemption)
-        if special is not None and regex.fullmatch(special.pattern, nickname):
+        if special is not None and _fullmatch(special.pattern, nickname):
             return True
-        return regex.fullmatch(self.pattern, nickname) is not None
+        return _fullmatch(self.pattern, nickname)
 
 
 class StrikeRule(_Model):
-    limit: int = Field(default=3, ge=1)
+    limit: int = Field(default=3, ge=1, le=100)
     on_limit: Literal["removal_due", "remove"] = "removal_due"
     on_sight: Literal["remove", "removal_due"] = "remove"
-    expire_after_days: int | None = Field(default=None, ge=1)
+    expire_after_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     rule: str = ""
 
 
@@ -185,18 +208,18 @@ class PostingRule(_Model):
 
 
 class TaskRule(_Model):
-    response_minutes: int = Field(ge=1)
+    response_minutes: int = Field(ge=1, le=MAX_DEADLINE_MINUTES)
     category: str = "late_response"
     rule: str = ""
 
 
 class ReviewRule(_Model):
-    period_days: int = Field(ge=1)
+    period_days: int = Field(ge=1, le=MAX_DAYS)
     rule: str = ""
 
 
 class AppealRule(_Model):
-    window_days: int | None = Field(default=None, ge=1)
+    window_days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     rule: str = ""
 
 
@@ -273,11 +296,27 @@ def document(book: Rulebook) -> dict[str, Any]:
     return data
 
 
+# Patterns come from rulebooks anyone may write: each is bounded in size and nesting, is
+# tried on strings that make a backtracking pattern such as (a+)+$ run for ever, and is
+# matched with a timeout, so that no rulebook and no nickname can hang a command.
+PATTERN_LIMIT = 500  # characters
+PATTERN_DEPTH = 20  # groups inside groups
+MATCH_TIMEOUT = 0.5  # seconds for one nickname
+_PROBE_TIMEOUT = 0.05
+_PROBES = tuple(piece * 40 + end for piece in ("a", "x", "1", "中", "#", "@", "-", "_", " ",
+                                               "ab", "a1", "部-")
+                for end in ("!", "\u00ff", ""))
+
+
 def _check_regex(value: str) -> str:
     # The `regex` package, for Unicode script properties such as \p{Han} (every Han
     # character, the extension blocks included), which `re` does not know.
+    if len(value) > PATTERN_LIMIT:
+        raise ValueError(f"pattern is {len(value)} characters long: at most {PATTERN_LIMIT}")
+    if _depth(value) > PATTERN_DEPTH:
+        raise ValueError(f"pattern nests groups {_depth(value)} deep: at most {PATTERN_DEPTH}")
     try:
-        regex.compile(value)
+        compiled = regex.compile(value)
     except regex.error as error:
         try:  # Python's own wording of the mistake, when `re` finds one too
             re.compile(value)
@@ -285,7 +324,46 @@ def _check_regex(value: str) -> str:
         except re.error as re_error:
             reason = str(re_error)
         raise ValueError(f"pattern {value!r} is not a regular expression: {reason}") from None
+    for probe in _PROBES:
+        try:
+            compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)
+            compiled.search(probe, timeout=_PROBE_TIMEOUT)
+        except TimeoutError:
+            raise ValueError(
+                f"pattern {value!r} backtracks without end (on {probe[:6]!r}… it ran past "
+                f"{_PROBE_TIMEOUT} s): write it without a repetition inside a repetition, "
+                "such as (a+)+") from None
     return value
+
+
+def _depth(pattern: str) -> int:
+    """How deep groups nest in `pattern` (escapes and character classes passed over)."""
+    depth = deepest = 0
+    escaped = in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _fullmatch(pattern: str, text: str) -> bool:
+    try:
+        return regex.fullmatch(pattern, text, timeout=MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        raise InvalidInput(f"the rulebook's pattern {pattern[:40]!r} took longer than "
+                           f"{MATCH_TIMEOUT} s on {text[:20]!r}: the rules need a simpler "
+                           "pattern (check them with 'ledger rulebook check')") from None
 
 
 # Loading ------------------------------------------------------------------------------
