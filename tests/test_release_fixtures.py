@@ -1,6 +1,8 @@
 """What is stored stays readable by every later version.
 
-`tests/fixtures/release-0.1.0/` holds ledgers written by release 0.1.0 (commit 2073418):
+Each `tests/fixtures/release-X.Y.Z/` holds ledgers written by release X.Y.Z's own code, and
+what it answered about them; every test here runs for every release folder.
+`release-0.1.0/` holds ledgers written by release 0.1.0 (commit 2073418):
 `demo.db`, what `ledger demo` writes, and the stores the README's story writes (`g9.db`,
 `sales.db`, `mf.db`, `hq.db`). Beside them, `expected.json` holds what 0.1.0 answered
 about each store — standings, strikes, disputes, activity, flags, tasks, every history,
@@ -30,10 +32,20 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "release-0.1.0"
-EXPECTED: dict[str, Any] = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
-AS_OF: str = EXPECTED["as_of"]
-STORES = sorted(EXPECTED["stores"])
+ROOT = Path(__file__).resolve().parent / "fixtures"
+# Every release's folder, and the stores it must hold: a release adds its line here.
+RELEASES: dict[str, list[str]] = {
+    "0.1.0": ["demo.db", "g9.db", "hq.db", "mf.db", "sales.db"],
+    "0.2.0": ["demo.db", "g9.db", "hq.db", "mf.db", "office.db", "sales.db", "team.db"],
+}
+# (Read from the folders there are: a missing one fails test_every_release_has_a_folder_here,
+# and `python -m tests.fixtures.write_release` imports this module before it writes one.)
+EXPECTED: dict[str, dict[str, Any]] = {
+    release: json.loads((ROOT / f"release-{release}" / "expected.json").read_text(
+        encoding="utf-8"))
+    for release in RELEASES if (ROOT / f"release-{release}" / "expected.json").exists()}
+CASES = [(release, name) for release in EXPECTED for name in sorted(EXPECTED[release]["stores"])]
+CASE_IDS = [f"{release}/{name}" for release, name in CASES]
 
 Events = list[tuple[Any, ...]]
 
@@ -73,9 +85,9 @@ def recorded(answer: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def copy_of(name: str, directory: Path) -> Path:
+def copy_of(release: str, name: str, directory: Path) -> Path:
     target = directory / name
-    shutil.copyfile(FIXTURES / name, target)
+    shutil.copyfile(ROOT / f"release-{release}" / name, target)
     return target
 
 
@@ -92,27 +104,27 @@ class Opened:
     after: Events
 
 
-@pytest.fixture(scope="module", params=STORES)
+@pytest.fixture(scope="module", params=CASES, ids=CASE_IDS)
 def opened(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Opened:
-    name: str = request.param
-    expected = EXPECTED["stores"][name]
-    store = copy_of(name, tmp_path_factory.mktemp("queried"))
+    release, name = request.param
+    expected = EXPECTED[release]["stores"][name]
+    store = copy_of(release, name, tmp_path_factory.mktemp("queried"))
     before = stored_events(store)
     answers = [ledger(store, *query["args"]) for query in expected["queries"]]
     return Opened(name, expected, answers, before, stored_events(store))
 
 
-Replayed = tuple[str, dict[str, Any], Events, Events]
+Replayed = tuple[tuple[str, str], dict[str, Any], Events, Events]
 
 
-@pytest.fixture(scope="module", params=STORES)
+@pytest.fixture(scope="module", params=CASES, ids=CASE_IDS)
 def replayed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Replayed:
     """`ledger replay` as the first command today's code runs on an old store."""
-    name: str = request.param
-    store = copy_of(name, tmp_path_factory.mktemp("replayed"))
+    release, name = request.param
+    store = copy_of(release, name, tmp_path_factory.mktemp("replayed"))
     before = stored_events(store)
     answer = ledger(store, "replay", "--format", "json")
-    return name, answer, before, stored_events(store)
+    return (release, name), answer, before, stored_events(store)
 
 
 def assert_same_answers(opened: Opened, *commands: tuple[str, ...]) -> None:
@@ -137,14 +149,22 @@ def assert_same_answers(opened: Opened, *commands: tuple[str, ...]) -> None:
             summary
 
 
-def test_the_fixture_folder_holds_the_stores_0_1_0_wrote_unchanged() -> None:
-    assert EXPECTED["release"] == "0.1.0"
-    assert sorted(path.name for path in FIXTURES.glob("*.db")) == STORES
-    assert STORES == ["demo.db", "g9.db", "hq.db", "mf.db", "sales.db"]
-    assert not [path.name for path in FIXTURES.iterdir() if path.name.endswith(("-wal", "-shm"))]
-    for name in STORES:
-        digest = hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest()
-        assert digest == EXPECTED["stores"][name]["sha256"], (
+def test_every_release_has_a_folder_here() -> None:
+    assert sorted(path.name for path in ROOT.glob("release-*")) == [
+        f"release-{release}" for release in RELEASES]
+
+
+@pytest.mark.parametrize("release", sorted(EXPECTED))
+def test_a_release_folder_holds_the_stores_the_release_wrote_unchanged(release: str) -> None:
+    folder = ROOT / f"release-{release}"
+    expected = EXPECTED[release]
+    assert expected["release"] == release
+    assert sorted(expected["stores"]) == RELEASES[release]
+    assert sorted(path.name for path in folder.glob("*.db")) == RELEASES[release]
+    assert not [path.name for path in folder.iterdir() if path.name.endswith(("-wal", "-shm"))]
+    for name in RELEASES[release]:
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert digest == expected["stores"][name]["sha256"], (
             f"{name} was changed: the fixtures of a release are never regenerated or edited "
             "(was it opened in place?)")
 
@@ -183,11 +203,12 @@ def test_an_old_ledger_gives_the_rules_in_force_0_1_0_gave(opened: Opened) -> No
 
 def test_replaying_an_old_ledger_finds_every_view_ok_with_the_rows_0_1_0_counted(
         replayed: Replayed) -> None:
-    name, answer, before, after = replayed
+    (release, name), answer, before, after = replayed
     assert answer["exit_code"] == 0, answer
     views = {row["view"]: row for row in answer["json"]}
     assert all(row["check"] == "ok" for row in views.values()), answer["json"]
-    then = {row["view"]: row["rows"] for row in EXPECTED["stores"][name]["replay"]["json"]}
+    then = {row["view"]: row["rows"]
+            for row in EXPECTED[release]["stores"][name]["replay"]["json"]}
     assert {view: views[view]["rows"] if view in views else None for view in then} == then
     assert after == before
 
@@ -198,8 +219,11 @@ def test_replaying_an_old_ledger_finds_every_view_ok_with_the_rows_0_1_0_counted
 NEWCOMER = "wx_newcomer"
 RECORDING = {
     "demo.db": ("g9", "wx_chen", ["--nickname", "g9#0901@新x", "--relation", "owner",
-                                  "--verified-by", "wx_chen"], "flooding"),
+                                  "--invited-by", "wx_chen", "--verified-by", "wx_chen"],
+                "flooding"),
     "g9.db": ("g9", "owner1", ["--nickname", "新邻居"], "ads"),
+    "office.db": ("g9", "owner1", ["--nickname", "新邻居"], "ads"),
+    "team.db": ("t1", "owner1", ["--nickname", "新同事"], "ads"),
     "hq.db": ("hq", "president", ["--nickname", "财务部-赵六", "--verified-by", "president"],
               "off_topic"),
     "mf.db": ("mf", "yijie", ["--nickname", "四川-李安"], "ads"),
@@ -207,13 +231,13 @@ RECORDING = {
 }
 
 
-@pytest.mark.parametrize("name", STORES)
+@pytest.mark.parametrize("release, name", CASES, ids=CASE_IDS)
 def test_an_old_ledger_still_records_an_admission_and_a_warning_seen_in_the_standings(
-        name: str, tmp_path: Path) -> None:
+        release: str, name: str, tmp_path: Path) -> None:
     group, owner, admission, category = RECORDING[name]
-    as_of = datetime.fromisoformat(AS_OF)
+    as_of = datetime.fromisoformat(EXPECTED[release]["as_of"])
     admit_at, warn_at, ask_at = ((as_of + timedelta(minutes=n)).isoformat() for n in (1, 2, 3))
-    store = copy_of(name, tmp_path)
+    store = copy_of(release, name, tmp_path)
     before = stored_events(store)
 
     admitted = ledger(store, "member", "admit", group, NEWCOMER, *admission, "--at", admit_at,
@@ -229,7 +253,7 @@ def test_an_old_ledger_still_records_an_admission_and_a_warning_seen_in_the_stan
     assert [(row["group"], row["member"], row["status"], row["strikes"])
             for row in standing["json"]] == [(group, NEWCOMER, "warned", 1)]
     # What had happened by 0.1.0's moment is answered as before.
-    then = next(query for query in EXPECTED["stores"][name]["queries"]
+    then = next(query for query in EXPECTED[release]["stores"][name]["queries"]
                 if query["args"][:2] == ["project", "standings"])
     assert ledger(store, *then["args"]) == recorded(then)
     # The old events are still there byte for byte; the new ones come after them.

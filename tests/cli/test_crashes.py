@@ -78,3 +78,37 @@ def test_a_killed_catch_up_or_replay_leaves_the_views_whole(generated: Path, tmp
         assert {row["check"] for row in orjson.loads(out)} == {"ok"}
         assert _activity_rows(store) == EVENTS
     assert killed >= 3, "the kills came too late to interrupt anything"
+
+
+def test_a_killed_import_finishes_on_the_next_run_with_every_event_once(generated: Path,
+                                                                         tmp_path: Path) -> None:
+    """An import appends in batches, one transaction each: killed between or inside them,
+    the store holds whole batches only, and importing the same file again adds exactly
+    what is missing, after which the tree verifies.
+    """
+    exported = tmp_path / "log.jsonl"
+    with exported.open("wb") as out:
+        subprocess.run([sys.executable, "-m", "cli", "--store", str(generated), "export"],
+                       stdout=out, check=True, timeout=300)
+    timed = tmp_path / "timed.db"
+    started = time.perf_counter()
+    _finished(timed, "import", str(exported))
+    duration = time.perf_counter() - started
+
+    killed = 0
+    for trial, fraction in enumerate((0.5, 0.7, 0.85, 0.6, 0.4)):
+        if killed == 3:
+            break
+        store = tmp_path / f"imported-{trial}.db"
+        child = _ledger(store, "import", str(exported))
+        started = time.perf_counter()
+        while child.poll() is None and time.perf_counter() - started < duration * fraction:
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+        killed += child.wait(timeout=60) == -signal.SIGKILL
+
+        again = _finished(store, "import", str(exported)).decode()
+        assert again.startswith("imported "), again
+        assert "ok: 10000 events" in _finished(store, "verify").decode()
+        assert _activity_rows(store) == EVENTS
+    assert killed >= 2, "the kills came too late to interrupt anything"

@@ -59,12 +59,13 @@ def store_and_interval(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[
 
 
 def test_a_follower_keeps_the_views_current_and_resumes_where_it_stopped(
-        store_and_interval: tuple[str, str]) -> None:
+        store_and_interval: tuple[str, str], request: pytest.FixtureRequest) -> None:
     url, interval = store_and_interval
     _done(url, "group", "create", "g", "--name", "业主群", "--owner", "o")
     _done(url, "member", "admit", "g", "wx_li", "--nickname", "9#1201@李x")
 
     follower = _ledger(url, "project", "follow", "--interval", interval)
+    request.addfinalizer(follower.kill)  # never left running, whatever fails below
     assert follower.stdout is not None
     assert follower.stdout.readline().startswith("caught up to event ")  # the two so far
     for _ in range(3):
@@ -78,6 +79,7 @@ def test_a_follower_keeps_the_views_current_and_resumes_where_it_stopped(
 
     _done(url, "member", "rename", "g", "wx_li", "9#1201@李四")
     again = _ledger(url, "project", "follow", "--interval", interval)
+    request.addfinalizer(again.kill)
     _wait_until_current(url, within=30)
     again.send_signal(signal.SIGTERM)
     again.communicate(timeout=30)

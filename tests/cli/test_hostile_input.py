@@ -151,3 +151,30 @@ def test_any_nickname_is_stored_faithfully_or_refused_in_one_line(walked: Walk,
     else:
         _one_line_refusal(result)
         assert event_count(walked.store) == before
+
+
+_LINES = st.lists(st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(['{"topic": "os:system", "state": "{}"}', "{}", "null", "[1,2]",
+                     '{"notification_id": -1}', '{"topic": "ledger.events:WarningIssued"}',
+                     '{"notification_id": 99999999999999999999999}', "\x00", "\ufeff{}"]),
+), min_size=1, max_size=5)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=_LINES, raw=st.binary(max_size=40))
+def test_a_hostile_import_file_is_refused_in_one_line_and_writes_nothing(
+        walked: Walk, tmp_path_factory: pytest.TempPathFactory, lines: list[str],
+        raw: bytes) -> None:
+    path = tmp_path_factory.mktemp("hostile") / "log.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n" + raw)
+    before = event_count(walked.store)
+
+    result = run(walked.store, "import", str(path))
+
+    if path.read_bytes().strip():
+        _one_line_refusal(result, codes=(1,))
+    else:  # a file of blank lines holds no event: nothing to import, nothing refused
+        assert ok(result).stdout.startswith("imported 0 events, 0 already stored")
+    assert event_count(walked.store) == before

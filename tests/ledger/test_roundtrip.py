@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -67,6 +68,12 @@ def _builtin_rulebooks() -> list[Any]:
     return found
 
 
+# Text a rulebook may hold: anything but control characters (an escape or a NUL in rule
+# text is refused when a rulebook is checked), newlines and tabs aside.
+rule_texts = texts.filter(lambda t: not any(
+    unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in t))
+
+
 @st.composite
 def rulebooks(draw: st.DrawFn) -> Any:
     """A shipped rulebook, retitled and given extra categories in any script."""
@@ -75,11 +82,11 @@ def rulebooks(draw: st.DrawFn) -> Any:
     base = draw(st.sampled_from(_builtin_rulebooks()))
     extra = draw(st.dictionaries(
         st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
-        st.builds(Category, zh=texts.filter(bool), en=texts.filter(bool),
-                  weight=st.integers(1, 100), on_sight=st.booleans(), rule=texts),
+        st.builds(Category, zh=rule_texts.filter(bool), en=rule_texts.filter(bool),
+                  weight=st.integers(1, 100), on_sight=st.booleans(), rule=rule_texts),
         max_size=3))
     changed = base.model_dump()
-    changed.update(title=draw(texts), description=draw(texts),
+    changed.update(title=draw(rule_texts), description=draw(rule_texts),
                    categories={**base.model_dump()["categories"],
                                **{key: c.model_dump() for key, c in extra.items()}})
     return Rulebook.model_validate(changed)
