@@ -89,6 +89,18 @@ def test_a_control_character_in_rule_text_is_refused(tmp_path: Path, where: str,
             in result.stderr)
 
 
+def _member_under(tmp_path: Path, pattern: str, *, nickname: str) -> str:
+    """A store with group g under a rulebook of this nickname pattern, and its member m."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(BASE + f'\n[nickname]\npattern = "{pattern}"\ndescription = "p"\n',
+                     encoding="utf-8")
+    store = str(tmp_path / "g.db")
+    ok(run(store, "group", "create", "g", "--name", "群", "--owner", "o", "--rulebook",
+           str(rules), actor="o"))
+    ok(run(store, "member", "admit", "g", "m", "--nickname", nickname, actor="o"))
+    return store
+
+
 def test_a_pattern_the_probes_miss_is_still_matched_with_a_timeout(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The second line: a pattern slow only on text no probe tries (here: many q's) passes
@@ -97,13 +109,7 @@ def test_a_pattern_the_probes_miss_is_still_matched_with_a_timeout(
     import ledger.rulebook
 
     monkeypatch.setattr(ledger.rulebook, "MATCH_TIMEOUT", 0.2)
-    rules = tmp_path / "slow.toml"
-    rules.write_text(BASE + '\n[nickname]\npattern = "(q|q)+z"\ndescription = "q"\n',
-                     encoding="utf-8")
-    store = str(tmp_path / "g.db")
-    ok(run(store, "group", "create", "g", "--name", "群", "--owner", "o", "--rulebook",
-           str(rules), actor="o"))
-    ok(run(store, "member", "admit", "g", "m", "--nickname", "qz", actor="o"))
+    store = _member_under(tmp_path, "(q|q)+z", nickname="qz")
     before = event_count(store)
 
     started = time.perf_counter()
@@ -121,13 +127,7 @@ def test_the_pattern_of_the_report_no_longer_hangs_a_rename(tmp_path: Path) -> N
     """`(a+)+$` made the old matcher run for ever on forty a's and a '!'; the `regex`
     package answers it at once, and the rename is judged as any other.
     """
-    rules = tmp_path / "plus.toml"
-    rules.write_text(BASE + '\n[nickname]\npattern = "(a+)+$"\ndescription = "a"\n',
-                     encoding="utf-8")
-    store = str(tmp_path / "g.db")
-    ok(run(store, "group", "create", "g", "--name", "群", "--owner", "o", "--rulebook",
-           str(rules), actor="o"))
-    ok(run(store, "member", "admit", "g", "m", "--nickname", "aaa", actor="o"))
+    store = _member_under(tmp_path, "(a+)+$", nickname="aaa")
 
     started = time.perf_counter()
     renamed = ok(run(store, "member", "rename", "g", "m", "a" * 40 + "!", actor="o"))
