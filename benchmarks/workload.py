@@ -546,6 +546,8 @@ class Workload:
         flag = group.open_flags.choice(self.rng)
         flag_id, pid, category = flag
         m = group.members[pid]
+        if self.moderator(group, besides=pid) == pid:
+            return 0  # only the flagged moderator could decide it: it waits for another
         group.open_flags.discard(flag)
         confirm = m.presence == "in" and self.rng.random() < 0.55
         if confirm:
