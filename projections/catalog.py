@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +26,7 @@ from projections import (
     tasks,
 )
 from projections.base import (
+    POSITIONS,
     Cursor,
     Db,
     View,
@@ -122,15 +126,75 @@ def replay_all(ledger: Any, views: Sequence[View], *,
     moved it on since the rebuild, the fresh view follows to that position first.
     """
     live_db = Db(ledger)
-    fresh_db = Db(ledger, suffix=f"{REPLAY_SUFFIX}_{uuid.uuid4().hex[:12]}")
-    catch_up(ledger, views, db=live_db)
+    with _claimed(ledger) as suffix:
+        _clear_abandoned(ledger, live_db)
+        fresh_db = Db(ledger, suffix=suffix)
+        catch_up(ledger, views, db=live_db)
+        try:
+            rebuild(ledger, views, db=fresh_db, progress=progress,
+                    until=min(position(live_db, view) for view in views))
+            return [_compared(ledger, live_db, fresh_db, view) for view in views]
+        finally:
+            for view in views:
+                drop(fresh_db, view, forget=True)
+
+
+# A replay's tables carry `_replay_<pid>_<random>`. While it runs it holds a claim on that
+# suffix: on PostgreSQL an advisory lock on a connection of its own (released by the
+# server when the process dies, whatever killed it); on SQLite, whose files are local, its
+# process id. A later replay drops the tables of any claim no longer held: those of a
+# replay that was killed before it could drop its own.
+_REPLAY_NAME = re.compile(rf"^(\w+?)({REPLAY_SUFFIX}_(\d+)_[0-9a-f]{{12}})$")
+
+
+@contextlib.contextmanager
+def _claimed(ledger: Any) -> Iterator[str]:
+    suffix = f"{REPLAY_SUFFIX}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    if ledger.store.kind != "postgres":
+        yield suffix
+        return
+    with contextlib.closing(ledger.store.connect()) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (_claim(ledger, suffix),))
+        yield suffix
+
+
+def _claim(ledger: Any, suffix: str) -> str:
+    return f"ledger:{ledger.store.postgres['POSTGRES_SCHEMA']}:{suffix}"
+
+
+def _clear_abandoned(ledger: Any, db: Db) -> None:
+    with db.transaction(commit=False) as cursor:
+        if not db.table_exists(cursor, POSITIONS):
+            return
+        cursor.execute(f"SELECT view FROM {db.table(POSITIONS)} WHERE view LIKE ?",
+                       (f"%{REPLAY_SUFFIX}_%",))
+        tracked = [row["view"] for row in cursor.fetchall()]
+    suffixes = {m.group(2): int(m.group(3)) for name in tracked
+                if (m := _REPLAY_NAME.match(name)) is not None}
+    for suffix, pid in suffixes.items():
+        if not _abandoned(ledger, suffix, pid):
+            continue
+        stale = Db(ledger, suffix=suffix)
+        for view in VIEWS.values():
+            drop(stale, view, forget=True)
+
+
+def _abandoned(ledger: Any, suffix: str, pid: int) -> bool:
+    """Whether the replay that claimed `suffix` is gone."""
+    if ledger.store.kind == "postgres":
+        with contextlib.closing(ledger.store.connect()) as conn:
+            taken = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                 (_claim(ledger, suffix),)).fetchone()[0]
+            return bool(taken)  # the connection's close gives the lock back
+    if pid == os.getpid():
+        return False
     try:
-        rebuild(ledger, views, db=fresh_db, progress=progress,
-                until=min(position(live_db, view) for view in views))
-        return [_compared(ledger, live_db, fresh_db, view) for view in views]
-    finally:
-        for view in views:
-            drop(fresh_db, view, forget=True)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # someone else's process, alive
+    return False
 
 
 def _compared(ledger: Any, live_db: Db, fresh_db: Db, view: View) -> Replayed:

@@ -18,6 +18,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from ledger.application import Ledger
+from ledger.store import parse_store
+from projections.base import Db
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workload  # noqa: E402
@@ -145,7 +149,27 @@ def test_a_killed_catch_up_or_replay_leaves_the_views_whole(stores: Stores,
         out = _finished(store, "replay", "--format", "json")
         assert {row["check"] for row in orjson.loads(out)} == {"ok"}
         assert _activity_rows(store) == EVENTS
+        # The killed replay's own tables are gone too: the next one dropped them.
+        assert _left_by_replays(store) == []
     assert killed >= 2, "the kills came too late to interrupt anything"
+
+
+def _left_by_replays(store: str) -> list[str]:
+    """Tables a replay made (their names carry `_replay_`) still in the store."""
+    ledger = Ledger(parse_store(store))
+    try:
+        db = Db(ledger)
+        with db.transaction(commit=False) as cursor:
+            if db.kind == "sqlite":
+                cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                names = [row["name"] for row in cursor.fetchall()]
+            else:
+                cursor.execute("SELECT table_name FROM information_schema.tables "
+                               "WHERE table_schema = ?", (db.schema,))
+                names = [row["table_name"] for row in cursor.fetchall()]
+        return sorted(name for name in names if "_replay_" in name)
+    finally:
+        ledger.close()
 
 
 def test_a_killed_import_finishes_on_the_next_run_with_every_event_once(
