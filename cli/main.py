@@ -95,8 +95,8 @@ class LedgerGroup(LazyGroup):
         # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can
         # store or print: refuse them here, once for every command and option.
         for arg in args:
-            if any("\udc80" <= ch <= "\udcff" or "\ud800" <= ch <= "\udfff" for ch in arg):
-                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            if any("\ud800" <= ch <= "\udfff" for ch in arg):
+                shown = arg.encode("utf-8", "backslashreplace").decode("utf-8")
                 raise click.UsageError(f"argument {shown!r} is not valid UTF-8 text: type it "
                                        "again in UTF-8", ctx)
         return super().parse_args(ctx, args)

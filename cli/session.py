@@ -4,6 +4,7 @@ each command by `pass_session`.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -74,8 +75,6 @@ class Session:
 
     def _release(self) -> None:
         if self._creating is not None:
-            import os
-
             os.close(self._creating)  # closing the descriptor releases its lock
             self._creating = None
 
@@ -88,8 +87,6 @@ def _hold_directory(store: Store) -> int | None:
         import fcntl
     except ImportError:  # not on POSIX: files are created without taking turns
         return None
-    import os
-
     assert store.path is not None
     descriptor = os.open(store.path.parent, os.O_RDONLY)
     try:

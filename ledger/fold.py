@@ -390,22 +390,26 @@ def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
                  exemption=event.exemption)
 
 
+def _nickname_judged(state: MembershipState, nickname_ok: bool | None,
+                     **changes: Any) -> MembershipState:
+    """The nickname judged again: a compliant (or unjudged) one clears the reminders, a
+    non-compliant one keeps counting them.
+    """
+    cleared = nickname_ok is not False
+    return _with(state, nickname_ok=nickname_ok,
+                 reminders=0 if cleared else state.reminders,
+                 reminder_versions=() if cleared else state.reminder_versions, **changes)
+
+
 @_apply.register
 def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
-    # A compliant nickname clears the reminders; a non-compliant one keeps counting them.
-    cleared = event.nickname_ok is not False
-    return _with(state, nickname=event.new_nickname, nickname_ok=event.nickname_ok,
-                 reminders=0 if cleared else state.reminders,
-                 reminder_versions=() if cleared else state.reminder_versions)
+    return _nickname_judged(state, event.nickname_ok, nickname=event.new_nickname)
 
 
 @_apply.register
 def _(event: NicknameExemptionGranted, state: MembershipState) -> MembershipState:
-    # The nickname judged again with the exemption: compliant now, the reminders clear.
-    cleared = event.nickname_ok is not False
-    return _with(state, exemption=event.exemption, nickname_ok=event.nickname_ok,
-                 reminders=0 if cleared else state.reminders,
-                 reminder_versions=() if cleared else state.reminder_versions)
+    # Judged again with the exemption: compliant now, the reminders clear.
+    return _nickname_judged(state, event.nickname_ok, exemption=event.exemption)
 
 
 @_apply.register

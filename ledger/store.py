@@ -98,13 +98,6 @@ class Store:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         return True
 
-    def prepare(self) -> None:
-        """Make sure the store can be opened: a PostgreSQL server answers and has the
-        schema (created if missing). An SQLite file is created when first opened.
-        """
-        with self.opening():
-            pass
-
     @contextlib.contextmanager
     def opening(self) -> Iterator[None]:
         """Around opening the ledger: refuse a store that is someone else's (left as it

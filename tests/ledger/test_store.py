@@ -223,8 +223,8 @@ class TestPostgres:
     def test_an_unreachable_server_is_a_store_error_saying_what_to_check(self):
         store = parse_store("postgresql://postgres@127.0.0.1:1/test")
 
-        with pytest.raises(StoreError) as refused:
-            store.prepare()
+        with pytest.raises(StoreError) as refused, store.opening():
+            pass
 
         assert "cannot open postgresql://postgres@127.0.0.1:1/test" in str(refused.value)
         assert "check the URL and that the server is running" in str(refused.value)
@@ -303,8 +303,8 @@ class TestPostgresCredentials:
         monkeypatch.delenv("PGDATABASE", raising=False)
         store = parse_store("postgresql://ledger:pa55word@127.0.0.1:1/groups")
 
-        with pytest.raises(StoreError) as unreachable:
-            store.prepare()
+        with pytest.raises(StoreError) as unreachable, store.opening():
+            pass
         with pytest.raises(StoreError) as no_database:
             parse_store("postgresql://ledger:pa55word@db.example")
 
