@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option, filters, point_in_time
+from cli.options import at_option, check_named, filters, point_in_time
 from cli.output import describe_standing, emit, format_option
 from cli.session import Session, pass_session
 
@@ -94,7 +94,8 @@ def decide(session: Session, appeal_ref: str, outcome: str, rationale: str,
 @point_in_time
 @format_option
 @pass_session
-def list_(session: Session, group_id: str | None, member_id: str | None, open_only: bool,
+def list_(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
+          open_only: bool,
           as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """List appeals oldest first, with their age in days: the reviewer's queue. The table
     shows 8 digits of each id; the other formats show it whole, with grounds and rationale.
@@ -107,5 +108,6 @@ def list_(session: Session, group_id: str | None, member_id: str | None, open_on
 
     rows = appeals.query(session.ledger(), group=group_id, member=member_id,
                          open_only=open_only, as_of=as_of, known_at=known_at)
+    check_named(session, rows, groups=group_id, members=member_id)
     emit(rows, appeals.FIELDS if fmt == "table" else (*appeals.FIELDS, "grounds", "rationale"),
          fmt)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option, filters, point_in_time, time_option
+from cli.options import at_option, check_named, filters, point_in_time, time_option
 from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
 
@@ -120,7 +120,8 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
 @point_in_time
 @format_option
 @pass_session
-def list_(session: Session, group_id: str | None, member_id: str | None, state: str | None,
+def list_(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
+          state: str | None,
           as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """List flags in the order they were raised: what awaits a decision, and what was
     decided. The table shows 8 digits of each id; the other formats show it whole.
@@ -133,4 +134,5 @@ def list_(session: Session, group_id: str | None, member_id: str | None, state: 
 
     rows = cases.flags(session.ledger(), group=group_id, member=member_id, state=state,
                        as_of=as_of, known_at=known_at)
+    check_named(session, rows, groups=group_id, members=member_id)
     emit(rows, cases.FLAG_FIELDS, fmt)

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option
+from cli.options import at_option, check_named, group_filter, point_in_time
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,6 +27,7 @@ def member() -> None:
       ledger --actor admin1 member admit g9 wx_wang --nickname "g9#1003@王x"
       ledger --actor admin1 member rename g9 wx_li "g9#1001@李x明"
       ledger member list g9 --status removal_due
+      ledger member find 李
     """
 
 
@@ -282,3 +284,32 @@ def list_members(session: Session, group_id: str, status: str | None, fmt: str) 
             for row in standings.query(ledger, group=key)
             if status is None or row["status"] == status]
     emit(rows, MEMBER_FIELDS, fmt)
+
+
+@member.command("find")
+@click.argument("text")
+@group_filter
+@point_in_time
+@format_option
+@pass_session
+def find(session: Session, text: str, group_id: tuple[str, ...], as_of: datetime | None,
+         known_at: datetime | None, fmt: str) -> None:
+    """Find members by nickname: every nickname, current or past, in every group, that
+    contains TEXT (Latin letters in either case; é typed as e and an accent is é). Prints
+    the group, the member id, the nickname, since when they had it, and until when (empty
+    for the nickname they have now).
+
+    \b
+    Example:
+      ledger member find 李
+      ledger member find 老赵 --group g9 --format json
+    """
+    from projections import nicknames
+
+    if not text.strip():
+        raise click.BadParameter(_("give some of the nickname to look for"),
+                                 param_hint="TEXT")
+    ledger = session.ledger()
+    rows = nicknames.find(ledger, text, group=group_id, as_of=as_of, known_at=known_at)
+    check_named(session, rows, groups=group_id)
+    emit(rows, nicknames.FIELDS, fmt)

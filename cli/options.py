@@ -4,14 +4,19 @@ point in time a query answers for (--as-of, --known-at), and the --group/--membe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledger.clock import check_not_future, now, parse_time
 from ledger.errors import InvalidInput
+from ledger.i18n import N_, _
+
+if TYPE_CHECKING:
+    from cli.session import Session
 
 
 def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,10 +44,69 @@ def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def filters(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--group and --member, which narrow a list to one group or one member."""
-    function = click.option("--member", "member_id", metavar="MEMBER",
-                            help="only this member")(function)
-    return click.option("--group", "group_id", metavar="GROUP", help="only this group")(function)
+    """--group and --member, which narrow a list to some groups or members: each may be
+    given again (any of them), and the two together narrow by both.
+    """
+    function = click.option("--member", "member_id", metavar="MEMBER", multiple=True,
+                            callback=typed_ids,
+                            help=N_("only this member (again for more)"))(function)
+    return group_filter(function)
+
+
+def group_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--group", "group_id", metavar="GROUP", multiple=True,
+                        callback=typed_ids, help=N_("only this group (again for more)"))(function)
+
+
+def typed_ids(ctx: click.Context, param: click.Parameter,
+              value: tuple[str, ...]) -> tuple[str, ...]:
+    """Ids as the ledger stores them (NFC, without surrounding spaces): an id typed with
+    its accent as a separate mark finds the id recorded with the composed letter.
+    """
+    return tuple(dict.fromkeys(unicodedata.normalize("NFC", v).strip() for v in value))
+
+
+def check_named(session: Session, rows: Sequence[dict[str, Any]], *,
+                groups: Sequence[str] = (), members: Sequence[str] = (),
+                actors: Sequence[str] = ()) -> None:
+    """Refuse a query that names a group, member or actor this ledger has never heard
+    of, rather than answer "(no rows)" for a typing mistake. A name the rows show is
+    known; only the others are looked up.
+    """
+    shown = {key: {row.get(key) for row in rows} for key in ("group", "member", "actor")}
+    groups = [g for g in groups if g not in shown["group"]]
+    members = [m for m in members if m not in shown["member"]]
+    actors = [a for a in actors if a not in shown["actor"]]
+    if not (groups or members or actors):
+        return
+    from ledger.errors import NotFound
+
+    ledger = session.ledger()
+    if groups:
+        from projections.groups import known_groups
+
+        known = known_groups(ledger, groups)
+        for group in groups:
+            if group not in known:
+                raise NotFound(_("group {group} is not in this ledger: see 'ledger group "
+                                 "list' for its groups").format(group=group))
+    if members:
+        from projections.dossier import known_members
+
+        known = known_members(ledger, members)
+        for member in members:
+            if member not in known:
+                raise NotFound(_("member {member} was never admitted to a group in this "
+                                 "ledger: check the id, or look for the nickname with "
+                                 "'ledger member find'").format(member=member))
+    if actors:
+        from projections.activity import known_actors
+
+        known = known_actors(ledger, actors)
+        for actor in actors:
+            if actor not in known:
+                raise NotFound(_("{actor} has recorded nothing in this ledger: check the "
+                                 "id (see 'ledger project activity')").format(actor=actor))
 
 
 def _parse_past(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import filters, point_in_time
+from cli.options import check_named, filters, group_filter, point_in_time, typed_ids
 from cli.output import emit, for_people, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -35,7 +36,7 @@ def project() -> None:
 @click.option("--explain", is_flag=True, help="list the events behind each status and count")
 @format_option
 @pass_session
-def standings(session: Session, group_id: str | None, member_id: str | None,
+def standings(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
               as_of: datetime | None, known_at: datetime | None, explain: bool,
               fmt: str) -> None:
     """Each member's standing: status, live strikes by weight, since when, nickname
@@ -49,20 +50,23 @@ def standings(session: Session, group_id: str | None, member_id: str | None,
       ledger project standings --group g9 --member wx_li --explain
       ledger project standings --as-of 2026-11-23T00:00+08:00 --format json
     """
-    if not (explain or as_of or known_at):
+    if not (explain or as_of or known_at) and len(group_id) <= 1 and len(member_id) <= 1:
         from ledger.clock import now
         from projections import current
 
         # Answered from a current view with sqlite3 alone when it can be: the same rows.
-        rows = current.standings(session.store, moment=now(), group=group_id,
-                                 member=member_id)
+        rows = current.standings(session.store, moment=now(),
+                                 group=group_id[0] if group_id else None,
+                                 member=member_id[0] if member_id else None)
         if rows is not None:
+            check_named(session, rows, groups=group_id, members=member_id)
             emit(rows, current.STANDINGS_FIELDS, fmt)
             return
     from projections import standings as standings_view
 
     rows = standings_view.query(session.ledger(), group=group_id, member=member_id,
                                 as_of=as_of, known_at=known_at, explain=explain)
+    check_named(session, rows, groups=group_id, members=member_id)
     if not explain:
         emit(rows, standings_view.FIELDS, fmt)
         return
@@ -94,7 +98,7 @@ def standings(session: Session, group_id: str | None, member_id: str | None,
               help="only strikes in this state")
 @format_option
 @pass_session
-def strikes(session: Session, group_id: str | None, member_id: str | None,
+def strikes(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
             as_of: datetime | None, known_at: datetime | None, state: str | None,
             fmt: str) -> None:
     """Every strike: case id, category, weight, when it happened, the rule version it was
@@ -110,6 +114,7 @@ def strikes(session: Session, group_id: str | None, member_id: str | None,
 
     rows = strikes_view.query(session.ledger(), group=group_id, member=member_id,
                               as_of=as_of, known_at=known_at, state=state)
+    check_named(session, rows, groups=group_id, members=member_id)
     if fmt == "table":
         emit(rows, strikes_view.FIELDS, fmt)
     else:
@@ -121,7 +126,7 @@ def strikes(session: Session, group_id: str | None, member_id: str | None,
 @point_in_time
 @format_option
 @pass_session
-def disputes(session: Session, group_id: str | None, member_id: str | None,
+def disputes(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
              as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Per member, every temporary removal, removal, mediation note and re-admission, in
     the order they happened: the file a reviewer reads.
@@ -134,17 +139,18 @@ def disputes(session: Session, group_id: str | None, member_id: str | None,
 
     rows = disputes_view.query(session.ledger(), group=group_id, member=member_id,
                                as_of=as_of, known_at=known_at)
+    check_named(session, rows, groups=group_id, members=member_id)
     emit(rows, disputes_view.FIELDS, fmt)
 
 
 @project.command("activity")
-@click.option("--group", "group_id", metavar="GROUP", help="only this group")
-@click.option("--member", "actor", metavar="ACTOR",
-              help="only what this person recorded (the actor)")
+@group_filter
+@click.option("--member", "actor", metavar="ACTOR", multiple=True, callback=typed_ids,
+              help=N_("only what this person recorded (the actor; again for more)"))
 @point_in_time
 @format_option
 @pass_session
-def activity(session: Session, group_id: str | None, actor: str | None,
+def activity(session: Session, group_id: tuple[str, ...], actor: tuple[str, ...],
              as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Per actor and group, how many admissions, warnings, removals, confirmations,
     dismissals and re-admissions they recorded (everything else under `other`), and the
@@ -159,6 +165,7 @@ def activity(session: Session, group_id: str | None, actor: str | None,
 
     rows = activity_view.query(session.ledger(), group=group_id, actor=actor, as_of=as_of,
                                known_at=known_at)
+    check_named(session, rows, groups=group_id, actors=actor)
     emit(rows, activity_view.FIELDS, fmt)
 
 

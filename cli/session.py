@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ledger.errors import StoreError
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -51,8 +52,7 @@ class Session:
                 self._creating = _hold_directory(store)
             if not store.exists():
                 if not create:
-                    raise StoreError(f"no ledger at {store.describe()}: create a group first "
-                                     "('ledger group create') or point --store at a ledger")
+                    raise StoreError(_missing(store))
                 self._created = store
             self._ledger = Ledger(store)
         return self._ledger
@@ -77,6 +77,26 @@ class Session:
         if self._creating is not None:
             os.close(self._creating)  # closing the descriptor releases its lock
             self._creating = None
+
+
+def _missing(store: Store) -> str:
+    """Why there is no ledger, and, when `ledger demo` wrote one beside the missing file,
+    the --store that opens it (the newest, if it wrote several).
+    """
+    said = _("no ledger at {store}: create a group first ('ledger group create') or point "
+             "--store at a ledger").format(store=store.describe())
+    if store.kind != "sqlite" or store.path is None:
+        return said
+    from cli.demo import DEFAULT_OUT
+
+    stem, suffix = os.path.splitext(DEFAULT_OUT)  # ledger-demo.db, ledger-demo-2.db, …
+    demos = sorted((path for path in store.path.parent.glob(f"{stem}*{suffix}")
+                    if path.name == DEFAULT_OUT
+                    or path.name[len(stem):-len(suffix)].lstrip("-").isdecimal()),
+                   key=lambda path: path.stat().st_mtime_ns)
+    if not demos:
+        return said
+    return _("{said}, such as the demo's: --store {demo}").format(said=said, demo=demos[-1])
 
 
 def _hold_directory(store: Store) -> int | None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option, filters, point_in_time
+from cli.options import at_option, check_named, filters, point_in_time
 from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
 
@@ -84,7 +84,7 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
 @point_in_time
 @format_option
 @pass_session
-def overdue(session: Session, group_id: str | None, member_id: str | None,
+def overdue(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
             as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Tasks whose deadline passed without an acknowledgement in time, and not yet
     confirmed missed.
@@ -97,6 +97,7 @@ def overdue(session: Session, group_id: str | None, member_id: str | None,
 
     rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id, overdue_only=True)
+    check_named(session, rows, groups=group_id, members=member_id)
     emit(rows, tasks_view.FIELDS, fmt)
 
 
@@ -105,7 +106,7 @@ def overdue(session: Session, group_id: str | None, member_id: str | None,
 @point_in_time
 @format_option
 @pass_session
-def list_(session: Session, group_id: str | None, member_id: str | None,
+def list_(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
           as_of: datetime | None, known_at: datetime | None, fmt: str) -> None:
     """Every task with its state: open, acknowledged, overdue or missed.
 
@@ -117,6 +118,7 @@ def list_(session: Session, group_id: str | None, member_id: str | None,
 
     rows = tasks_view.tasks(session.ledger(), as_of=as_of, known_at=known_at, group=group_id,
                             member=member_id)
+    check_named(session, rows, groups=group_id, members=member_id)
     emit(rows, tasks_view.FIELDS, fmt)
 
 

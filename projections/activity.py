@@ -5,6 +5,7 @@ counts them for any moment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -132,3 +133,13 @@ def query(ledger: Any, *, group: str | None = None, actor: str | None = None,
         line["first_at"] = format_time(from_utc_key(line["first_at"]))
         line["last_at"] = format_time(from_utc_key(line["last_at"]))
     return list(table.values())
+
+
+def known_actors(ledger: Any, actors: Sequence[str]) -> set[str]:
+    """Which of `actors` recorded anything in this ledger."""
+    if not actors:
+        return set()
+    marks = ", ".join("?" * len(actors))
+    return {row["actor"] for row in select(
+        ledger, VIEW, f"SELECT DISTINCT actor FROM {{t}} WHERE actor IN ({marks})",
+        list(actors))}

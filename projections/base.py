@@ -482,14 +482,20 @@ def select(ledger: Ledger, view: View, statement: str, params: Sequence[Any] = (
         return cursor.fetchall()
 
 
-def filters(**equal: str | None) -> tuple[str, list[str]]:
-    """A WHERE clause for the given column filters; None means no filter. The column
-    `group` is stored as `grp`.
+def filters(**equal: str | Sequence[str] | None) -> tuple[str, list[str]]:
+    """A WHERE clause for the given column filters; None (or no values) means no filter.
+    A filter given several values matches any of them; filters on different columns must
+    all match. The column `group` is stored as `grp`.
     """
-    given = {("grp" if k == "group" else k): v for k, v in equal.items() if v is not None}
+    given = {("grp" if k == "group" else k): ((v,) if isinstance(v, str) else tuple(v))
+             for k, v in equal.items() if v is not None}
+    given = {column: values for column, values in given.items() if values}
     if not given:
         return "", []
-    return " WHERE " + " AND ".join(f"{column} = ?" for column in given), list(given.values())
+    clauses = [f"{column} = ?" if len(values) == 1
+               else f"{column} IN ({', '.join('?' * len(values))})"
+               for column, values in given.items()]
+    return " WHERE " + " AND ".join(clauses), [v for values in given.values() for v in values]
 
 
 def recorded_by(known_at: datetime | None) -> str:

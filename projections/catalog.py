@@ -21,6 +21,7 @@ from projections import (
     disputes,
     dossier,
     groups,
+    nicknames,
     standings,
     strikes,
     tasks,
@@ -42,7 +43,7 @@ from projections.base import (
 VIEWS: dict[str, View] = {
     view.name: view
     for view in (standings.VIEW, strikes.VIEW, disputes.VIEW, activity.VIEW, cases.VIEW,
-                 tasks.VIEW, dossier.VIEW, groups.VIEW, appeals.VIEW)
+                 tasks.VIEW, dossier.VIEW, groups.VIEW, appeals.VIEW, nicknames.VIEW)
 }
 
 REPLAY_SUFFIX = "_replay"

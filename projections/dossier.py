@@ -8,6 +8,7 @@ facts come from that member's own events, so a dossier never replays the whole l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,3 +110,13 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
                        "give a later --as-of or --known-at")
     events.sort(key=lambda e: (e.occurred_at, e.group, e.originator_version))
     return {"member": member, "standings": standings, "events": [event_line(e) for e in events]}
+
+
+def known_members(ledger: Any, members: Sequence[str]) -> set[str]:
+    """Which of `members` were ever admitted to a group of this ledger."""
+    if not members:
+        return set()
+    marks = ", ".join("?" * len(members))
+    return {row["member"] for row in select(
+        ledger, VIEW, f"SELECT DISTINCT member FROM {{t}} WHERE member IN ({marks})",
+        list(members))}

@@ -6,6 +6,7 @@ a group is now — its roles, its rules in force — comes from the group's own 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.clock import utc_key
@@ -38,3 +39,12 @@ VIEW = GroupsView()
 def group_ids(ledger: Any) -> list[str]:
     """Every registered group's id, in order."""
     return [row["grp"] for row in select(ledger, VIEW, "SELECT grp FROM {t} ORDER BY grp")]
+
+
+def known_groups(ledger: Any, groups: Sequence[str]) -> set[str]:
+    """Which of `groups` are registered in this ledger."""
+    if not groups:
+        return set()
+    marks = ", ".join("?" * len(groups))
+    return {row["grp"] for row in select(
+        ledger, VIEW, f"SELECT grp FROM {{t}} WHERE grp IN ({marks})", list(groups))}
