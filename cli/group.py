@@ -158,7 +158,7 @@ def review(session: Session, group_id: str, keep: tuple[str, ...], remove: tuple
 
     \b
     Example:
-      ledger --actor hr_admin group review hq --keep 行政人事部-张某某 --remove 销售部-李四 \\
+      ledger --actor hr_admin group review hq --keep wx_zmm --remove wx_ls \\
           --reason "2026年第四季度人事变动"
     """
     actor = session.actor("review the membership")

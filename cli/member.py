@@ -156,7 +156,7 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
 
     \b
     Example:
-      ledger --actor 总裁办-刘敏 member caution hq 销售部-李四 --category off_topic \\
+      ledger --actor 总裁办-刘敏 member caution hq wx_ls --category off_topic \\
           --reason "工作群内闲聊，善意提醒"
     """
     actor = session.actor("caution a member")
@@ -244,7 +244,7 @@ def leave(session: Session, group_id: str, member_id: str, note: str | None,
     \b
     Example:
       ledger --actor wx_li member leave g9 wx_li --note "搬家了"
-      ledger --actor admin1 member leave sales 销售部-王五 --violation defiance --note "执意退群"
+      ledger --actor admin1 member leave sales wx_ww --violation defiance --note "执意退群"
     """
     actor = session.actor("record a departure")
     warning_id = session.ledger().leave(actor=actor, group=group_id, member=member_id,

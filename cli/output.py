@@ -1,15 +1,18 @@
-"""Rows out: a table for people (aligned by display width, so Chinese lines up), or exact
-JSON, JSON lines or CSV for machines; and the phrase a sanction's output ends with.
+"""Rows out: a table for people (aligned by display width, so Chinese lines up, and cut
+to the terminal's width), or exact JSON, JSON lines or CSV for machines; and the phrase a
+sanction's output ends with.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
+
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,34 +24,108 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, and --no-truncate for the table (which sets what `table_width` finds)."""
+    function = click.option(
+        "--no-truncate", is_flag=True, expose_value=False, callback=_keep_whole,
+        help=N_("on a terminal, show long cells whole instead of cutting them to its width"),
+    )(function)
     return click.option(
         "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="table for people; json, jsonl or csv for machines",
+        help=N_("table for people; json, jsonl or csv for machines"),
     )(function)
 
 
-_ZWJ = "\u200d"
+_WHOLE = "ledger.no_truncate"
+
+
+def _keep_whole(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_WHOLE] = True
+
+
+def table_width() -> int | None:
+    """How wide a table may be, or None for no limit: LEDGER_WIDTH if set (0: no limit),
+    else the terminal's width when stdout is a terminal (COLUMNS, if set, says how wide
+    it is). A pipe or a file gets every cell whole, as does --no-truncate.
+    """
+    import os
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(_WHOLE):
+        return None
+    given = os.environ.get("LEDGER_WIDTH", "").strip()
+    if given:
+        if not given.isdecimal():
+            raise click.UsageError(_("LEDGER_WIDTH is {given!r}: give the number of columns "
+                                     "a table may use, or 0 for no limit").format(given=given))
+        return int(given) or None
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def display_width(text: str) -> int:
-    """Columns a terminal gives `text`: wide (CJK, emoji) count two; combining marks,
-    format characters, variation selectors and skin-tone modifiers count none, and a
-    character joined by a zero-width joiner belongs to the one before it.
+    """Columns a terminal gives `text`, one grapheme cluster at a time (wcwidth): wide
+    characters (CJK, emoji) count two, an emoji joined by zero-width joiners (👨‍👩‍👧) or
+    carrying a skin tone counts as the one emoji it shows, and combining marks count none.
     """
-    width = 0
-    joined = False
-    for ch in text:
-        if joined:
-            joined = False
-            continue
-        if ch == _ZWJ:
-            joined = True
-            continue
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf") \
-                or "\U0001f3fb" <= ch <= "\U0001f3ff" or "\ufe00" <= ch <= "\ufe0f":
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    import wcwidth  # here, not above: only a table needs it, and --help need not load it
+
+    return int(wcwidth.width(text, control_codes="ignore"))
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` columns: whole if it fits, else the grapheme clusters
+    that fit before a `…` (never half an emoji sequence, never a letter without its
+    accent).
+    """
+    if display_width(text) <= width:
+        return text
+    import wcwidth
+
+    kept, used = [], 0
+    for cluster in wcwidth.iter_graphemes(text):
+        columns = display_width(cluster)
+        if used + columns > width - 1:
+            break
+        kept.append(cluster)
+        used += columns
+    return "".join(kept) + "…"
+
+
+_NARROWEST = 4  # a cut column keeps at least three columns of text and its …
+_GAP = 2  # columns between two columns
+
+
+def fitted(natural: Sequence[int], headers: Sequence[int], limit: int) -> list[int]:
+    """Column widths within `limit`. As few columns as possible are cut, the widest first
+    (a long reason or detail gives way before the times beside it), and the columns cut
+    share what is left, the widest of them cut first, down to one width. A column is cut
+    below its header's width only when nothing else makes the table fit; when even the
+    narrowest columns do not fit, they are as narrow as stays readable.
+    """
+    room = limit - _GAP * (len(natural) - 1)
+    if sum(natural) <= room:
+        return list(natural)
+    widest_first = sorted(range(len(natural)), key=lambda i: -natural[i])
+    for least in ([max(h, _NARROWEST) for h in headers], [_NARROWEST] * len(natural)):
+        floors = [min(f, w) for f, w in zip(least, natural)]
+        for count in range(1, len(natural) + 1):
+            cut = set(widest_first[:count])
+
+            def widths(cap: int) -> list[int]:
+                return [min(w, max(cap, floors[i])) if i in cut else w
+                        for i, w in enumerate(natural)]
+
+            if sum(widths(0)) > room:
+                continue  # cutting these columns alone cannot make it fit
+            cap = max(natural)
+            while sum(widths(cap)) > room:
+                cap -= 1
+            return widths(cap)
+    return [min(w, _NARROWEST) for w in natural]
 
 
 _LONG_ID = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{24}\b")
@@ -63,7 +140,12 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return for_people(str(value).replace("\n", " "))
+    return for_people(str(value).translate(_SPELLED))
+
+
+# A tab or a line break would break the table's lines: they are shown as they are written
+# in code (the other control characters as \u001b, by for_terminal).
+_SPELLED = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def for_people(text: str) -> str:
@@ -82,14 +164,22 @@ def for_terminal(text: str) -> str:
     return _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """Rows aligned in columns, for people."""
+def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                 width: int | None | Literal["auto"] = "auto") -> str:
+    """Rows aligned in columns, for people, with long cells cut so that every line fits
+    in `width` columns (None: no limit; by default, `table_width()`).
+    """
+    if width == "auto":
+        width = table_width()
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
-              for i, c in enumerate(columns)]
+    natural = [max([display_width(c)] + [display_width(r[i]) for r in cells])
+               for i, c in enumerate(columns)]
+    widths = natural if width is None else fitted(natural, [display_width(c) for c in columns],
+                                                  width)
 
     def line(values: Sequence[str]) -> str:
-        padded = [v + " " * (w - display_width(v)) for v, w in zip(values, widths)]
+        shown = values if width is None else [cut(v, w) for v, w in zip(values, widths)]
+        padded = [v + " " * (w - display_width(v)) for v, w in zip(shown, widths)]
         return "  ".join(padded).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]

@@ -20,7 +20,7 @@ def task() -> None:
 
     \b
     Example:
-      ledger --actor 销售部-经理 task assign sales 销售部-张三 --summary "今天下班前报客户名单"
+      ledger --actor wx_manager task assign sales wx_zs --summary "今天下班前报客户名单"
       ledger task overdue --group sales
     """
 
@@ -43,8 +43,8 @@ def assign(session: Session, group_id: str, member_id: str, summary: str,
 
     \b
     Example:
-      ledger --actor boss task assign sales 销售部-张三 --summary "回复客户投诉"
-      ledger --actor admin1 task assign sales 销售部-张三 --summary "回复客户投诉" --by 销售部-经理
+      ledger --actor boss task assign sales wx_zs --summary "回复客户投诉"
+      ledger --actor admin1 task assign sales wx_zs --summary "回复客户投诉" --by wx_manager
     """
     actor = session.actor("assign a task")
     ledger = session.ledger()
@@ -66,7 +66,7 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
 
     \b
     Example:
-      ledger --actor 销售部-张三 task ack 3f2a9c1e
+      ledger --actor wx_zs task ack 3f2a9c1e
     """
     actor = session.actor("acknowledge a task")
     ledger = session.ledger()

@@ -633,12 +633,13 @@ class Ledger(Application[UUID]):
         `assigned_by` names the leader who gave it when someone else records it.
         """
         the_group = self.group(group)
+        occurred_at = self._occurred_at(at)
+        judge.check_keeps_tasks(the_group.key, the_group.rules_at(occurred_at))
         judge.check_right(the_group, actor, "assign tasks")
         if assigned_by is not None:
             assigned_by = _check_key(assigned_by, "task giver")
             judge.check_task_giver(the_group, assigned_by)
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
         task_id = membership.assign_task(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
             summary=_check_text(summary, "summary", required=True) or "",

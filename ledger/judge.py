@@ -34,7 +34,7 @@ from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ledger import rulebook
+from ledger import i18n, rulebook
 from ledger.clock import format_time
 from ledger.errors import (
     AdmissionRefused,
@@ -476,6 +476,20 @@ def check_posting_window(rules: RuleVersion, category: str, message_at: datetime
             f" (give {given} the time the message was posted)")
         raise RuleBroken(f"a message at {shown} ({posting.timezone}) is inside the "
                          f"allowed window {window.describe()}: it is not {category}{advice}")
+
+
+def check_keeps_tasks(group: str, rules: RuleVersion) -> None:
+    """A task is assigned only under rules that keep tasks: a tasks section (R1 3.5), or
+    at least the category a missed task is a strike of (the default rules). Said before
+    anything else, since nothing else about the task could make it stand.
+    """
+    book = rules.rulebook
+    if book.tasks is None and "late_response" not in book.categories:
+        # i18n._, as this module's `_` names the handlers registered below.
+        raise RuleBroken(i18n._("{group}'s rules ({rules}) have no tasks: no response deadline "
+                           "and no category for a missed one; a rulebook with a [tasks] "
+                           "section (builtin:company) keeps them").format(
+                               group=group, rules=rules.describe()))
 
 
 def check_task_giver(group: Group, assigned_by: str) -> None:

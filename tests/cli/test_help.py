@@ -130,3 +130,67 @@ class TestEntryPoints:
                               capture_output=True, text=True, timeout=60, cwd=REPO)
 
         assert (done.returncode, done.stdout, done.stderr) == (0, "ledger, version 0.2.0\n", "")
+
+
+def example_lines(text: str) -> list[str]:
+    """The example commands of a help text, a line continued with \\ joined to the next."""
+    lines, joined = [], ""
+    for line in text.split("Example", 1)[1].splitlines()[1:]:
+        line = line.strip()
+        if not line:
+            continue
+        joined = f"{joined} {line}".strip()
+        if joined.endswith("\\"):
+            joined = joined[:-1]
+            continue
+        lines.append(joined)
+        joined = ""
+    return [line for line in lines if line.startswith("ledger ")]
+
+
+def people_named(path: tuple[str, ...], line: str) -> list[str] | None:
+    """The member ids an example line gives the command at `path` (its MEMBER argument,
+    and --member, --keep, --remove, --invited-by), or None when the line runs another
+    command. The staff who hold roles (owner1, admin1, boss) are named as the README
+    names them, so `group grant`'s MEMBER and --owner are not members here.
+    """
+    import shlex
+
+    words = shlex.split(line.split("|")[0].split(">")[0])[1:]
+    rest = []
+    while words:  # the root's own options, each with its value
+        word = words.pop(0)
+        if word in ("--store", "--actor"):
+            words.pop(0)
+        else:
+            rest.append(word)
+    if tuple(rest[:len(path)]) != path:
+        return None
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    ctx = command.make_context(path[-1], rest[len(path):], resilient_parsing=True)
+    named = []
+    for param in command.params:
+        value = ctx.params.get(param.name or "")
+        is_member = (isinstance(param, click.Argument) and param.metavar == "MEMBER"
+                     and path not in (("group", "grant"), ("group", "revoke")))
+        if value and (is_member or param.name in ("member_id", "keep", "remove",
+                                                  "invited_by")):
+            named += list(value) if isinstance(value, tuple) else [value]
+    return named
+
+
+def test_help_examples_name_members_by_their_ids_as_the_readme_does() -> None:
+    # Admins know people by nickname (销售部-张三); the ledger knows them by WeChat id.
+    checked = 0
+    for path in command_paths(cli):
+        if not path:
+            continue
+        text = runner().invoke(cli, [*path, "--help"], prog_name="ledger").stdout
+        for line in example_lines(text):
+            for member in people_named(path, line) or []:
+                checked += 1
+                assert member.startswith("wx_"), f"{' '.join(path)}: {line}"
+    assert checked >= 20

@@ -30,7 +30,8 @@ MODULES = sorted(f"cli.{m.name}" for m in pkgutil.iter_modules(cli.__path__)
 
 # What help must not load: the write side's application, the read models, and the
 # libraries only they need.
-HEAVY = ("pydantic", "eventsourcing", "orjson", "psycopg", "ledger.application", "projections")
+HEAVY = ("pydantic", "eventsourcing", "orjson", "psycopg", "ledger.application", "projections",
+         "wcwidth")
 
 # `ledger replay --help` lists the views by name, which only the projections' catalog knows.
 NEEDS_THE_CATALOG = {("replay",)}

@@ -290,13 +290,13 @@ class TestUnicode:
         result = ok(run(unicode_store, "project", "standings"))
 
         # 张伟🙂 is 6 columns wide, e+U+0301mile Zoe+U+0308 is 9 (the accents take no
-        # column), 🎉 Ａｂｃ is 9, 한국어 かな is 11; a newline in a cell is shown as a space.
+        # column), 🎉 Ａｂｃ is 9, 한국어 かな is 11; a newline in a cell is shown as \n.
         lines = result.stdout.split("\n")
         assert [line[:line.index("  active")] for line in lines[2:-1]] == [
             "u1     wx_a    张伟🙂     ",
             "u1     wx_b    e\u0301mile Zoe\u0308  ",
             "u1     wx_c    🎉 Ａｂｃ  ",
-            'u1     wx_d    a,"b" c    ',
+            'u1     wx_d    a,"b"\\nc   ',
             "u1     wx_e    한국어 かな",
         ]
         assert lines[0].startswith("group  member  nickname     status  ")
