@@ -152,6 +152,43 @@ def test_an_all_digit_short_id_matches_the_readme_shape() -> None:
     assert not matches("sanction_id=80582170; flag_id=3f2a9c1e; more", readme)
 
 
+REPOSITORY = README.parent
+_LINK = re.compile(r"\]\(([\w.:/#%-]+)\)")  # [text](target); not a regex's ](?: … )
+_OUTSIDE = re.compile(r"(?<![\w.])\.\./|/work/")  # ../shared, or this machine's own paths
+
+
+def links_that_leave(path: Path) -> list[str]:
+    """The links and paths of a Markdown file that a clone of the repository would not
+    have: a relative link to nothing, or to anything outside the repository.
+    """
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for target in _LINK.findall(text):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue  # a web address, or a section of the same page
+        local = (path.parent / target.split("#")[0]).resolve()
+        if not local.is_relative_to(REPOSITORY) or not local.exists():
+            found.append(target)
+    outside = [line.strip() for line in text.splitlines() if _OUTSIDE.search(line)]
+    return found + [line for line in outside if not _LINK.search(line)]
+
+
+def test_the_readme_and_the_docs_point_only_inside_the_repository() -> None:
+    pages = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
+
+    assert REPOSITORY / "docs" / "DOMAIN.md" in pages
+    assert {str(page.relative_to(REPOSITORY)): links_that_leave(page) for page in pages} == {
+        str(page.relative_to(REPOSITORY)): [] for page in pages}
+    assert (REPOSITORY / "docs" / "rulebooks.zh.txt").read_text(encoding="utf-8").count("篇") >= 4
+
+
+def test_a_link_or_a_path_out_of_the_repository_is_found(tmp_path: Path) -> None:
+    stray = tmp_path / "page.md"
+    stray.write_text("see `../shared/DOMAIN.md`\n[it](../../outside.md)\n[here](#words)\n"
+                     "[web](https://example.com)\n", encoding="utf-8")
+
+    assert links_that_leave(stray) == ["../../outside.md", "see `../shared/DOMAIN.md`"]
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--update"]:
         update()
