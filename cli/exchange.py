@@ -31,8 +31,11 @@ def export(session: Session, group_id: str | None, since: int) -> None:
     """
     from ledger.exchange import export_lines
 
+    ledger = session.ledger()
+    if group_id is not None:
+        group_id = ledger.group(group_id).key  # a group it never had: say so, export nothing
     out = sys.stdout.buffer
-    for line in export_lines(session.ledger(), group=group_id, since=since):
+    for line in export_lines(ledger, group=group_id, since=since):
         out.write(line)
     out.flush()
 

@@ -71,6 +71,8 @@ def display_width(text: str) -> int:
     characters (CJK, emoji) count two, an emoji joined by zero-width joiners (👨‍👩‍👧) or
     carrying a skin tone counts as the one emoji it shows, and combining marks count none.
     """
+    if text.isascii() and text.isprintable():
+        return len(text)  # one column each: no need to load wcwidth for ids and numbers
     import wcwidth  # here, not above: only a table needs it, and --help need not load it
 
     return int(wcwidth.width(text, control_codes="ignore"))
@@ -83,6 +85,8 @@ def cut(text: str, width: int) -> str:
     """
     if display_width(text) <= width:
         return text
+    if text.isascii() and text.isprintable():
+        return text[:width - 1] + "…"
     import wcwidth
 
     kept, used = [], 0

@@ -195,6 +195,13 @@ class TestUnknownNames:
 
         assert ok(result).stdout == "(no rows)\n"
 
+    def test_export_of_an_unknown_group_says_so_and_writes_nothing(self, walked: Walk) -> None:
+        result = run(walked.store, "export", "--group", "g8")
+
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == ("Error: group g8 is not in this ledger: create it with "
+                                 "'ledger group create' or check --store\n")
+
     def test_history_and_dossier_name_the_unknown_too(self, walked: Walk) -> None:
         history = run(walked.store, "history", "g8", "wx_li")
         dossier = run(walked.store, "dossier", "wx_nobody")
