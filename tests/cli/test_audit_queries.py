@@ -685,7 +685,7 @@ class TestFuture:
 
 VIEW_ROWS = [("standings", 2), ("strikes", 3), ("disputes", 2), ("activity", 11),
              ("cases", 5), ("tasks", 0), ("member_groups", 2), ("groups", 1),
-             ("appeals", 0)]
+             ("appeals", 0), ("nicknames", 2)]
 
 
 def replay_table(stdout: str) -> list[tuple[str, int, str, str]]:
