@@ -39,8 +39,22 @@ _WHOLE = "ledger.no_truncate"
 
 
 def _keep_whole(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    _ledger_width()  # a malformed LEDGER_WIDTH is refused before the command does anything
     if value:
         ctx.meta[_WHOLE] = True
+
+
+def _ledger_width() -> int | None:
+    """LEDGER_WIDTH as a number of columns (0: no limit), or None when it is not set."""
+    import os
+
+    given = os.environ.get("LEDGER_WIDTH", "").strip()
+    if not given:
+        return None
+    if not given.isdecimal():
+        raise click.UsageError(_("LEDGER_WIDTH is {given!r}: give the number of columns a "
+                                 "table may use, or 0 for no limit").format(given=given))
+    return int(given)
 
 
 def table_width() -> int | None:
@@ -48,17 +62,12 @@ def table_width() -> int | None:
     else the terminal's width when stdout is a terminal (COLUMNS, if set, says how wide
     it is). A pipe or a file gets every cell whole, as does --no-truncate.
     """
-    import os
-
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.meta.get(_WHOLE):
         return None
-    given = os.environ.get("LEDGER_WIDTH", "").strip()
-    if given:
-        if not given.isdecimal():
-            raise click.UsageError(_("LEDGER_WIDTH is {given!r}: give the number of columns "
-                                     "a table may use, or 0 for no limit").format(given=given))
-        return int(given) or None
+    given = _ledger_width()
+    if given is not None:
+        return given or None
     if not sys.stdout.isatty():
         return None
     import shutil
@@ -117,10 +126,10 @@ def fitted(natural: Sequence[int], headers: Sequence[int], limit: int) -> list[i
     for least in ([max(h, _NARROWEST) for h in headers], [_NARROWEST] * len(natural)):
         floors = [min(f, w) for f, w in zip(least, natural)]
         for count in range(1, len(natural) + 1):
-            cut = set(widest_first[:count])
+            chosen = set(widest_first[:count])
 
             def widths(cap: int) -> list[int]:
-                return [min(w, max(cap, floors[i])) if i in cut else w
+                return [min(w, max(cap, floors[i])) if i in chosen else w
                         for i, w in enumerate(natural)]
 
             if sum(widths(0)) > room:

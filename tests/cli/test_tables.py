@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import orjson
 import pytest
@@ -171,6 +172,17 @@ class TestThroughTheCommand:
         assert (code, out) == (2, "")
         assert err.endswith("Error: LEDGER_WIDTH is 'wide': give the number of columns a "
                             "table may use, or 0 for no limit\n")
+
+    def test_a_bad_width_is_refused_before_the_demo_writes_its_file(self, tmp_path: Path) -> None:
+        out = tmp_path / "story.db"
+
+        result = runner().invoke(cli, ["demo", "--out", str(out)], prog_name="ledger",
+                                 env={"LEDGER_WIDTH": "-1"})
+
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.endswith("Error: LEDGER_WIDTH is '-1': give the number of "
+                                      "columns a table may use, or 0 for no limit\n")
+        assert not out.exists()
 
     def test_every_table_command_takes_no_truncate(self) -> None:
         from tests.cli.support import walk
