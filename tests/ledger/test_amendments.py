@@ -352,13 +352,15 @@ class TestAmending:
         assert str(refused.value) == "resolution is empty: say it in words"
         assert len(registered.group(GROUP).versions) == 1
 
-    def test_an_effective_date_needs_a_time_zone(self, registered: Ledger,
-                                                 books: tuple[str, str]) -> None:
-        with pytest.raises(InvalidInput) as refused:
-            registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
-                                   resolution=RESOLUTION, effective=T.replace(tzinfo=None))
+    def test_an_effective_date_without_an_offset_is_read_in_the_ledgers_default_zone(
+            self, registered: Ledger, books: tuple[str, str]) -> None:
+        # Rules A name no time zone, so the ledger's default (UTC unless LEDGER_TZ) reads it.
+        version = registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
+                                         resolution=RESOLUTION,
+                                         effective=datetime(2026, 11, 26, 0, 0))
 
-        assert str(refused.value) == "--effective needs a time zone offset, e.g. 2026-11-25T09:30+08:00"
+        effective = registered.group(GROUP).versions[version - 1].effective_at
+        assert effective.isoformat() == "2026-11-26T00:00:00+00:00"
 
 
 # Rulebook files ------------------------------------------------------------------------
