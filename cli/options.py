@@ -56,19 +56,15 @@ def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
                                      "(occurred-at ≤ TIME)"))(resolved)
 
 
-class Named(click.ParamType):
+class Named(click.Choice):
     """One of a fixed vocabulary (ledger.vocabulary), typed as its key or its Chinese
     name (`admin` or `管理员`); the command receives the key. Anything else is a usage error
     that lists every `key 中文` pair.
     """
 
-    name = "named"
-
     def __init__(self, words: Mapping[str, str]) -> None:
+        super().__init__(list(words))
         self.words = words
-
-    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
-        return "[" + "|".join(self.words) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:

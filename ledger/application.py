@@ -457,7 +457,8 @@ class Ledger(Application[UUID]):
         judge.check_moderator(the_group, actor, "confirm flags")
         judge.check_not_against_self(actor, member, "confirm a flag")
         membership = self.membership(the_group, member)
-        warning_id = membership.confirm_flag(actor=actor, occurred_at=self._occurred_at(at, the_group),
+        warning_id = membership.confirm_flag(actor=actor,
+                                             occurred_at=self._occurred_at(at, the_group),
                                              rules_at=the_group.rules_at, flag_id=flag_id,
                                              note=_check_text(note, "note"))
         self.save(membership)
@@ -470,7 +471,8 @@ class Ledger(Application[UUID]):
         judge.check_moderator(the_group, actor, "dismiss flags")
         judge.check_not_against_self(actor, member, "dismiss a flag")
         membership = self.membership(the_group, member)
-        membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at, the_group), flag_id=flag_id,
+        membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at, the_group),
+                                flag_id=flag_id,
                                 reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
 
@@ -543,9 +545,10 @@ class Ledger(Application[UUID]):
     def note_dispute(self, *, actor: str, dispute_id: str, text: str,
                      at: datetime | None = None) -> None:
         target = self.dispute(dispute_id)
-        judge.check_role(self.group(target.group), actor, judge.SECRETARIES, "note disputes",
+        the_group = self.group(target.group)
+        judge.check_role(the_group, actor, judge.SECRETARIES, "note disputes",
                          "the owner, an admin or a secretary")
-        target.note(actor=actor, occurred_at=self._occurred_at(at, self.group(target.group)),
+        target.note(actor=actor, occurred_at=self._occurred_at(at, the_group),
                     text=_check_text(text, "text", required=True) or "")
         self.save(target)
 
@@ -554,8 +557,9 @@ class Ledger(Application[UUID]):
                         text: str, at: datetime | None = None) -> list[str]:
         """Returns the parties still awaiting re-admission (temporarily removed)."""
         target = self.dispute(dispute_id)
-        judge.check_moderator(self.group(target.group), actor, "resolve disputes")
-        occurred_at = self._occurred_at(at, self.group(target.group))
+        the_group = self.group(target.group)
+        judge.check_moderator(the_group, actor, "resolve disputes")
+        occurred_at = self._occurred_at(at, the_group)
         target.resolve(actor=actor, occurred_at=occurred_at, outcome=outcome,
                        text=_check_text(text, "text", required=True) or "")
         self.save(target)
@@ -598,7 +602,8 @@ class Ledger(Application[UUID]):
         """The issuer (or the owner) withdraws a sanction: it stops counting."""
         the_group = self.group(group)
         membership = self.membership(the_group, member)
-        membership.rescind(actor=actor, occurred_at=self._occurred_at(at, the_group), group=the_group,
+        membership.rescind(actor=actor, occurred_at=self._occurred_at(at, the_group),
+                           group=the_group,
                            sanction_id=sanction_id,
                            reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
