@@ -36,7 +36,8 @@ def flag() -> None:
                       "(see 'ledger group rules GROUP')"))
 @click.option("--message", metavar="REF", help="which message (an id or link)")
 @click.option("--excerpt", help="the words that break the rule")
-@time_option("--message-at", "when the message was posted (needed for posting-window flags)")
+@time_option("--message-at", N_("when the message was posted (needed for posting-window flags; "
+                                 "without an offset, in the group's time zone)"))
 @at_option
 @pass_session
 def raise_(session: Session, group_id: str, member_id: str, category: str,

@@ -13,7 +13,7 @@ from cli.output import emit, format_option, occurred, render_table
 from cli.rulebook import show_rulebook
 from cli.session import Session, pass_session
 from ledger import vocabulary
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -82,8 +82,9 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
               help="every group whose rules in force are this rulebook (e.g. estate)")
 @click.option("--rulebook", required=True, metavar="REF", help="the amended rulebook file")
 @click.option("--resolution", required=True, help="the resolution that adopted it")
-@time_option("--effective", "when the new version takes effect (default: --at, or now); "
-             "earlier than now only if nothing in the group happened since")
+@time_option("--effective", N_("when the new version takes effect (default: --at, or now; "
+                                "without an offset, in the group's time zone); earlier than "
+                                "now only if nothing in the group happened since"))
 @at_option
 @pass_session
 def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | None,
@@ -131,7 +132,8 @@ def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | Non
 
 @group.command("rules")
 @click.argument("group_id", metavar="GROUP")
-@time_option("--as-of", "the version in force at this time (default now)")
+@time_option("--as-of", N_("the version in force at this time (default now; without an "
+                            "offset, in the group's time zone)"))
 @format_option
 @pass_session
 def rules(session: Session, group_id: str, as_of: datetime | None, fmt: str) -> None:

@@ -428,6 +428,21 @@ class TestRulebookFileErrors:
         assert (book.name, source, list(book.categories), len(book.posting.windows)) == (
             "checked", str(tmp_path / "broken.toml"), ["nickname", "ads", "off_hours"], 2)
 
+    def test_the_groups_zone_is_the_timezone_key_else_the_posting_windows_zone(
+            self, tmp_path: Path) -> None:
+        without = load(write(tmp_path))[0]
+        berlin = load(write(tmp_path, 3, 'timezone = "Europe/Berlin"'))[0]
+
+        assert (str(without.zone), str(berlin.zone)) == ("Asia/Shanghai", "Europe/Berlin")
+        assert "timezone" not in without.document() and berlin.document()["timezone"] == (
+            "Europe/Berlin")
+
+    def test_an_unknown_time_zone_names_its_line(self, tmp_path: Path) -> None:
+        path = write(tmp_path, 3, 'timezone = "Mars/Olympus"')
+
+        assert refusal(path) == (f"{path}:3: timezone: unknown time zone 'Mars/Olympus': use an "
+                                 "IANA name such as Asia/Shanghai")
+
     def test_a_misspelt_key_names_its_line(self, tmp_path: Path) -> None:
         path = write(tmp_path, 5, "limt = 3")
 
