@@ -68,8 +68,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
     GlobalOption("--format", "format", None,
                  N_("table for people (default); json, jsonl or csv for machines, for the "
                     "commands that print rows"),
-                 N_("as before the command: this command prints a sentence for people, so "
-                    "only table is accepted"), choices=FORMATS),
+                 N_("as before the command; this command prints no rows, its output has one "
+                    "form, so only table (the default) is accepted"), choices=FORMATS),
 )
 
 
@@ -87,7 +87,7 @@ def add_to(command: click.Command) -> click.Command:
     for option in GLOBAL_OPTIONS:
         if option.flag not in have:
             command.params.append(option.for_command())
-    if option_missing_format(command):
+    if _prints_no_rows(command):
         command.callback = _refusing_formats(command)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
@@ -95,8 +95,10 @@ def add_to(command: click.Command) -> click.Command:
     return command
 
 
-def option_missing_format(command: click.Command) -> bool:
-    """A leaf command that prints a sentence, not rows: it has no --format of its own."""
+def _prints_no_rows(command: click.Command) -> bool:
+    """A leaf command without a --format of its own: a recording command's reply, an
+    export, a proof print one form only.
+    """
     if isinstance(command, click.Group) or command.callback is None:
         return False
     if getattr(command.callback, "_refuses_formats", False):
@@ -105,8 +107,8 @@ def option_missing_format(command: click.Command) -> bool:
 
 
 def _refusing_formats(command: click.Command) -> Callable[..., Any]:
-    """The command's callback, refusing a machine format it cannot honour: its reply is
-    a sentence for people (a usage error, exit 2). `--format table` is accepted.
+    """The command's callback, refusing a machine format it cannot honour (a usage
+    error, exit 2). `--format table`, the default, is accepted.
     """
     callback = command.callback
     assert callback is not None
@@ -117,8 +119,9 @@ def _refusing_formats(command: click.Command) -> Callable[..., Any]:
         session = click.get_current_context().find_object(Session)
         chosen = getattr(session, "format", None)
         if chosen not in (None, "table"):
-            raise click.UsageError(_("{command} prints a sentence, not rows: --format "
-                                     "{format} is for the commands that list rows").format(
+            raise click.UsageError(_("{command} prints no rows, its output has one form: "
+                                     "--format {format} is for the commands that list "
+                                     "rows").format(
                                          command=command.name, format=chosen))
         return callback(*args, **kwargs)
 

@@ -289,15 +289,15 @@ class TestGlobalOptionsAfterTheCommand:
 
         assert before == after and orjson.loads(before)[0]["group"] == "g9"
 
-    def test_a_command_that_prints_a_sentence_refuses_a_machine_format(self, g9: Cli) -> None:
+    def test_a_command_that_prints_no_rows_refuses_a_machine_format(self, g9: Cli) -> None:
         before = g9.event_count()
 
         result = invoke(g9.store, "--actor", "owner1", "group", "grant", "g9", "admin1",
                         "--role", "admin", "--format", "json")
 
         assert (result.exit_code, result.stdout) == (2, "")
-        assert result.stderr.endswith("Error: grant prints a sentence, not rows: --format json "
-                                      "is for the commands that list rows\n")
+        assert result.stderr.endswith("Error: grant prints no rows, its output has one form: "
+                                      "--format json is for the commands that list rows\n")
         assert g9.event_count() == before
 
     def test_every_command_lists_the_global_options_in_its_help(self) -> None:
