@@ -1,6 +1,12 @@
 """The `ledger` command: global options, the one place where ledger errors become
 `Error: …` on stderr with exit code 1, and the registry of the command groups in the
 sibling modules, each imported only when it is run or its help is asked for.
+
+The rule for exit codes (README, "Errors and exit codes"): 2 for what could not be parsed
+— click's usage errors, raised where an option is read, which checks only its spelling
+(cli/options.py) — and 1 for a well-formed request the ledger refuses, a LedgerError:
+the application judges every value against the group (ledger.application.Ledger.moment
+for every time: its zone, the years a ledger records, the future).
 """
 
 from __future__ import annotations
