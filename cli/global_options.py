@@ -16,8 +16,10 @@ from typing import Any
 
 import click
 
-from cli.output import FORMATS
 from ledger.i18n import N_, _
+
+# Here, not in cli.output, so that `ledger --help` need not import the table code.
+FORMATS = ("table", "json", "jsonl", "csv")
 
 
 @dataclass(frozen=True)

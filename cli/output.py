@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.global_options import FORMATS
 from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.fold import MembershipState
 
-FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
