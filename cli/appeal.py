@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option, check_named, filters, point_in_time
-from cli.output import describe_standing, emit, format_option
+from cli.options import Named, at_option, check_named, filters, point_in_time
+from cli.output import describe_standing, emit, format_option, occurred
 from cli.session import Session, pass_session
+from ledger import vocabulary
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,15 +53,17 @@ def file(session: Session, sanction_ref: str, grounds: str, at: datetime | None)
     case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what="sanction")
     appeal_id = ledger.file_appeal(actor=actor, group=case.group, member=case.member,
                                    sanction_id=case.case_id, grounds=grounds, at=at)
-    click.echo(f"Filed an appeal against {case.kind} {case.case_id[:8]} of {case.member} in "
-               f"{case.group}; a reviewer decides it.")
+    click.echo(_("Filed an appeal against {kind} {sanction} of {member} in {group} at {at}; "
+                 "a reviewer decides it.").format(
+                     kind=case.kind, sanction=case.case_id[:8], member=case.member,
+                     group=case.group, at=occurred(ledger)))
     click.echo(appeal_id)
 
 
 @appeal.command("decide")
 @click.argument("appeal_ref", metavar="APPEAL")
 @click.option("--outcome", required=True,
-              type=click.Choice(["upheld", "reduced", "overturned"]),
+              type=Named(vocabulary.APPEAL_OUTCOMES),
               help="upheld: nothing changes; reduced: a lower weight (a removal becomes a "
                    "warning); overturned: it stops counting")
 @click.option("--rationale", required=True, help="why, for the record")
@@ -83,9 +87,12 @@ def decide(session: Session, appeal_ref: str, outcome: str, rationale: str,
     sanction_id = ledger.decide_appeal(actor=actor, group=case.group, member=case.member,
                                        appeal_id=case.case_id, outcome=outcome,  # type: ignore[arg-type]
                                        rationale=rationale, weight=weight, at=at)
-    click.echo(f"Decided appeal {case.case_id[:8]} against {sanction_id[:8]}: {outcome}. "
-               f"{case.member} in {case.group}: "
-               f"{describe_standing(ledger.standing(case.group, case.member, as_of=at))}.")
+    click.echo(_("Decided appeal {appeal} against {sanction} at {at}: {outcome}. {member} in "
+                 "{group}: {standing}.").format(
+                     appeal=case.case_id[:8], sanction=sanction_id[:8], at=occurred(ledger),
+                     outcome=outcome, member=case.member, group=case.group,
+                     standing=describe_standing(ledger.standing(case.group, case.member,
+                                                                as_of=at))))
 
 
 @appeal.command("list")

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import at_option
+from cli.options import Named, at_option
+from cli.output import occurred
 from cli.session import Session, pass_session
+from ledger import vocabulary
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,9 +50,11 @@ def open_(session: Session, group_id: str, parties: str, summary: str,
     """
     actor = session.actor("open a dispute")
     named = tuple(p.strip() for p in parties.split(",") if p.strip())
-    dispute_id = session.ledger().open_dispute(actor=actor, group=group_id, parties=named,
-                                               summary=summary, at=at)
-    click.echo(f"Opened a dispute in {group_id} between {', '.join(named)}.")
+    ledger = session.ledger()
+    dispute_id = ledger.open_dispute(actor=actor, group=group_id, parties=named,
+                                     summary=summary, at=at)
+    click.echo(_("Opened a dispute in {group} between {parties} at {at}.").format(
+        group=group_id, parties=", ".join(named), at=occurred(ledger)))
     click.echo(dispute_id)
 
 
@@ -69,12 +74,13 @@ def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> 
     ledger = session.ledger()
     case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
     ledger.note_dispute(actor=actor, dispute_id=case.case_id, text=text, at=at)
-    click.echo(f"Noted dispute {case.case_id[:8]} in {case.group}.")
+    click.echo(_("Noted dispute {dispute} in {group} at {at}.").format(
+        dispute=case.case_id[:8], group=case.group, at=occurred(ledger)))
 
 
 @dispute.command("resolve")
 @click.argument("dispute_ref", metavar="DISPUTE")
-@click.option("--outcome", required=True, type=click.Choice(["mediated", "withdrawn", "escalated"]),
+@click.option("--outcome", required=True, type=Named(vocabulary.DISPUTE_OUTCOMES),
               help="how it ended")
 @click.option("--text", required=True, help="what was agreed or decided")
 @at_option
@@ -93,6 +99,8 @@ def resolve(session: Session, dispute_ref: str, outcome: str, text: str,
     case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
     waiting = ledger.resolve_dispute(actor=actor, dispute_id=case.case_id, outcome=outcome,  # type: ignore[arg-type]
                                      text=text, at=at)
-    awaiting = (f" Awaiting re-admission: {', '.join(waiting)}." if waiting
-                else " No party awaits re-admission.")
-    click.echo(f"Resolved dispute {case.case_id[:8]} in {case.group}: {outcome}.{awaiting}")
+    awaiting = (_("Awaiting re-admission: {parties}.").format(parties=", ".join(waiting))
+                if waiting else _("No party awaits re-admission."))
+    click.echo(_("Resolved dispute {dispute} in {group} at {at}: {outcome}.").format(
+        dispute=case.case_id[:8], group=case.group, at=occurred(ledger), outcome=outcome)
+        + " " + awaiting)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, check_named, filters, point_in_time, time_option
-from cli.output import describe_sanction, emit, format_option
+from cli.output import describe_sanction, emit, format_option, occurred
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -31,10 +32,12 @@ def flag() -> None:
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
+              help=N_("a category of the group's rulebook, by key or Chinese label "
+                      "(see 'ledger group rules GROUP')"))
 @click.option("--message", metavar="REF", help="which message (an id or link)")
 @click.option("--excerpt", help="the words that break the rule")
-@time_option("--message-at", "when the message was posted (needed for posting-window flags)")
+@time_option("--message-at", N_("when the message was posted (needed for posting-window flags; "
+                                 "without an offset, in the group's time zone)"))
 @at_option
 @pass_session
 def raise_(session: Session, group_id: str, member_id: str, category: str,
@@ -58,13 +61,19 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
                                     category=category, message=message, excerpt=excerpt,
                                     message_at=message_at, at=at)
     if joined:
-        click.echo(f"{message} of {member_id} in {group_id} is already flagged: {actor}'s "
-                   f"report joins flag {flag_id[:8]}.")
+        click.echo(_("{message} of {member} in {group} is already flagged: {actor}'s report "
+                     "at {at} joins flag {flag}.").format(
+                         message=message, member=member_id, group=group_id, actor=actor,
+                         at=occurred(ledger), flag=flag_id[:8]))
         click.echo(flag_id)
         return
-    label = ledger.rules(group_id, as_of=message_at or at).rulebook.category(category).zh
-    click.echo(f"Flagged {message or 'a message'} of {member_id} in {group_id} as {category} "
-               f"({label}).")
+    at_time = occurred(ledger)
+    book = ledger.rules(group_id, as_of=message_at or ledger.last_occurred_at).rulebook
+    key = book.category_key(category)
+    what = (_("{message} of {member}").format(message=message, member=member_id) if message
+            else _("a message of {member}").format(member=member_id))
+    click.echo(_("Flagged {what} in {group} as {category} ({label}) at {at}.").format(
+        what=what, group=group_id, category=key, label=book.category(key).zh, at=at_time))
     click.echo(flag_id)
 
 
@@ -88,8 +97,11 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
-    click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
-               f"({describe_sanction(ledger, case.group, case.member, at)}).")
+    click.echo(_("Confirmed flag {flag} at {at}: {member} in {group} is warned "
+                 "({standing}).").format(
+                     flag=case.case_id[:8], at=occurred(ledger), member=case.member,
+                     group=case.group,
+                     standing=describe_sanction(ledger, case.group, case.member, at)))
     click.echo(warning_id)
 
 
@@ -110,7 +122,8 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
     case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
     ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
                         flag_id=case.case_id, reason=reason, at=at)
-    click.echo(f"Dismissed flag {case.case_id[:8]} against {case.member} in {case.group}.")
+    click.echo(_("Dismissed flag {flag} against {member} in {group} at {at}.").format(
+        flag=case.case_id[:8], member=case.member, group=case.group, at=occurred(ledger)))
 
 
 @flag.command("list")

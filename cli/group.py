@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.options import at_option, time_option
-from cli.output import emit, format_option, render_table
+from cli.options import Named, at_option, time_option
+from cli.output import emit, format_option, occurred, render_table
 from cli.rulebook import show_rulebook
 from cli.session import Session, pass_session
+from ledger import vocabulary
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.application import Ledger
 
-ROLES = click.Choice(["owner", "admin", "secretary", "reviewer", "leader"])
+ROLES = Named(vocabulary.ROLES)
 ROLE_ORDER = ("owner", "admin", "secretary", "reviewer", "leader")
 STATUSES = ("active", "warned", "removal_due", "temporarily_removed", "removed", "left")
 IN_GROUP = ("active", "warned", "removal_due")
@@ -67,9 +69,11 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
     ledger.register_group(actor=actor, group=group_id, name=name, owner=owner,
                           rulebook=rulebook, approved_by=approved_by, filed_with=filed_with,
                           at=at)
-    rules = ledger.rules(group_id, as_of=at)
-    click.echo(f"Registered group {group_id} ({name}), owned by {owner}, under "
-               f"{rules.describe()}: {rules.rulebook.title}.")
+    rules = ledger.rules(group_id, as_of=ledger.last_occurred_at)
+    click.echo(_("Registered group {group} ({name}) at {at}, owned by {owner}, under "
+                 "{rules}: {title}.").format(
+                     group=group_id, name=name, at=occurred(ledger), owner=owner,
+                     rules=rules.describe(), title=rules.rulebook.title))
 
 
 @group.command("amend")
@@ -78,8 +82,9 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
               help="every group whose rules in force are this rulebook (e.g. estate)")
 @click.option("--rulebook", required=True, metavar="REF", help="the amended rulebook file")
 @click.option("--resolution", required=True, help="the resolution that adopted it")
-@time_option("--effective", "when the new version takes effect (default: --at, or now); "
-             "earlier than now only if nothing in the group happened since")
+@time_option("--effective", N_("when the new version takes effect (default: --at, or now; "
+                                "without an offset, in the group's time zone); earlier than "
+                                "now only if nothing in the group happened since"))
 @at_option
 @pass_session
 def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | None,
@@ -119,13 +124,16 @@ def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | Non
                     for key in keys]
     for key, version in zip(keys, versions):
         rules = ledger.group(key).versions[version - 1]
-        click.echo(f"Amended the rules of {key}: {rules.describe()} in force from "
-                   f"{rules.effective_at.isoformat()} by {resolution}.")
+        click.echo(_("Amended the rules of {group} at {at}: {rules} in force from {effective} "
+                     "by {resolution}.").format(
+                         group=key, at=occurred(ledger), rules=rules.describe(),
+                         effective=rules.effective_at.isoformat(), resolution=resolution))
 
 
 @group.command("rules")
 @click.argument("group_id", metavar="GROUP")
-@time_option("--as-of", "the version in force at this time (default now)")
+@time_option("--as-of", N_("the version in force at this time (default now; without an "
+                            "offset, in the group's time zone)"))
 @format_option
 @pass_session
 def rules(session: Session, group_id: str, as_of: datetime | None, fmt: str) -> None:
@@ -162,9 +170,11 @@ def review(session: Session, group_id: str, keep: tuple[str, ...], remove: tuple
           --reason "2026年第四季度人事变动"
     """
     actor = session.actor("review the membership")
-    review_id = session.ledger().review(actor=actor, group=group_id, keep=keep, remove=remove,
-                                        reason=reason, at=at)
-    click.echo(f"Reviewed {group_id}: kept {len(keep)}, removed {len(remove)}.")
+    ledger = session.ledger()
+    review_id = ledger.review(actor=actor, group=group_id, keep=keep, remove=remove,
+                              reason=reason, at=at)
+    click.echo(_("Reviewed {group} at {at}: kept {kept}, removed {removed}.").format(
+        group=group_id, at=occurred(ledger), kept=len(keep), removed=len(remove)))
     click.echo(review_id)
 
 
@@ -182,8 +192,10 @@ def grant(session: Session, group_id: str, member: str, role: str, at: datetime 
       ledger --actor owner1 group grant g9 admin1 --role admin
     """
     actor = session.actor("grant a role")
-    session.ledger().grant_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
-    click.echo(f"Granted {role} in {group_id} to {member}.")
+    ledger = session.ledger()
+    ledger.grant_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
+    click.echo(_("Granted {role} in {group} to {member} at {at}.").format(
+        role=role, group=group_id, member=member, at=occurred(ledger)))
 
 
 @group.command("revoke")
@@ -200,8 +212,10 @@ def revoke(session: Session, group_id: str, member: str, role: str, at: datetime
       ledger --actor owner1 group revoke g9 admin1 --role admin
     """
     actor = session.actor("revoke a role")
-    session.ledger().revoke_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
-    click.echo(f"Revoked {role} in {group_id} from {member}.")
+    ledger = session.ledger()
+    ledger.revoke_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
+    click.echo(_("Revoked {role} in {group} from {member} at {at}.").format(
+        role=role, group=group_id, member=member, at=occurred(ledger)))
 
 
 @group.command("list")

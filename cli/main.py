@@ -1,6 +1,12 @@
 """The `ledger` command: global options, the one place where ledger errors become
 `Error: …` on stderr with exit code 1, and the registry of the command groups in the
 sibling modules, each imported only when it is run or its help is asked for.
+
+The rule for exit codes (README, "Errors and exit codes"): 2 for what could not be parsed
+— click's usage errors, raised where an option is read, which checks only its spelling
+(cli/options.py) — and 1 for a well-formed request the ledger refuses, a LedgerError:
+the application judges every value against the group (ledger.application.Ledger.moment
+for every time: its zone, the years a ledger records, the future).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from typing import Any
 
 import click
 
+from cli import global_options
 from cli.lazy import LazyGroup
 from cli.session import Session
 from ledger import __version__
@@ -89,7 +96,13 @@ def _handled_errors() -> tuple[type[BaseException], ...]:
 
 
 class LedgerGroup(LazyGroup):
-    """Turns a LedgerError anywhere below into `Error: …` and exit 1."""
+    """Turns a LedgerError anywhere below into `Error: …` and exit 1; gives every command
+    below it the global options (cli/global_options.py) when it is loaded.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return global_options.add_to(command) if command is not None else None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can
@@ -117,14 +130,10 @@ class LedgerGroup(LazyGroup):
 
 @click.group(cls=LedgerGroup, lazy_subcommands=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", envvar="LEDGER_STORE", metavar="URL",
-              help="ledger.db (default), a path, sqlite:///PATH or postgresql://USER@HOST/DB "
-                   "[env LEDGER_STORE]")
-@click.option("--actor", envvar="LEDGER_ACTOR", metavar="ID",
-              help="who records this; required by recording commands [env LEDGER_ACTOR]")
+@global_options.for_root
 @click.version_option(__version__, prog_name="ledger")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, actor: str | None) -> None:
+def cli(ctx: click.Context, **given: Any) -> None:
     """An event-sourced compliance ledger for chat groups run under written rules.
 
     Every fact (an admission, a rename, a flag, a warning, a removal) is an immutable
@@ -136,7 +145,9 @@ def cli(ctx: click.Context, store: str | None, actor: str | None) -> None:
       ledger --store g.db --actor owner1 group create g9 --name "加侨业委会9栋业主群" --owner owner1
       ledger --store g.db project standings --group g9
     """
-    session = Session(store, actor)
+    session = Session(given.pop("store_url"), given.pop("actor_name"))
+    for name, value in given.items():  # the other global options
+        setattr(session, name, value)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, check_named, group_filter, point_in_time
-from cli.output import emit, format_option
+from cli.output import emit, format_option, occurred
 from cli.session import Session, pass_session
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,7 +38,8 @@ def member() -> None:
 @click.option("--invited-by", metavar="MEMBER", help="who invited them")
 @click.option("--verified-by", metavar="MEMBER", help="who verified their identity")
 @click.option("--relation", metavar="KIND",
-              help="how they belong, as the rulebook names it (e.g. owner, family, tenant)")
+              help=N_("how they belong, as the rulebook names it, by key or Chinese name "
+                      "(e.g. owner 业主, family 家属, tenant 租户)"))
 @click.option("--exemption", metavar="KEY",
               help="a nickname exemption of the rulebook (e.g. executive)")
 @at_option
@@ -56,16 +57,19 @@ def admit(session: Session, group_id: str, member_id: str, nickname: str,
           --invited-by wx_wang --verified-by admin1 --relation owner
     """
     actor = session.actor("admit a member")
-    state = session.ledger().admit(actor=actor, group=group_id, member=member_id,
-                                   nickname=nickname, invited_by=invited_by,
-                                   verified_by=verified_by, relation=relation,
-                                   exemption=exemption, at=at)
-    click.echo(f"Admitted {member_id} to {group_id} as {nickname}.{_nickname_note(state)}")
+    ledger = session.ledger()
+    state = ledger.admit(actor=actor, group=group_id, member=member_id, nickname=nickname,
+                         invited_by=invited_by, verified_by=verified_by, relation=relation,
+                         exemption=exemption, at=at)
+    click.echo(_("Admitted {member} to {group} as {nickname} at {at}.").format(
+        member=member_id, group=group_id, nickname=nickname, at=occurred(ledger))
+        + _nickname_note(state))
 
 
 def _nickname_note(state: MembershipState) -> str:
     if state.nickname_ok is False:
-        return " The nickname does not follow the group's pattern: remind them to fix it."
+        return " " + _("The nickname does not follow the group's pattern: remind them to "
+                       "fix it.")
     return ""
 
 
@@ -87,7 +91,9 @@ def rename(session: Session, group_id: str, member_id: str, nickname: str,
     ledger = session.ledger()
     old = ledger.rename(actor=actor, group=group_id, member=member_id, nickname=nickname, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    click.echo(f"Renamed {member_id} in {group_id}: {old} → {nickname}.{_nickname_note(state)}")
+    click.echo(_("Renamed {member} in {group} at {at}: {old} → {new}.").format(
+        member=member_id, group=group_id, at=occurred(ledger), old=old, new=nickname)
+        + _nickname_note(state))
 
 
 @member.command("remind")
@@ -108,10 +114,14 @@ def remind(session: Session, group_id: str, member_id: str, at: datetime | None)
     count = ledger.remind(actor=actor, group=group_id, member=member_id, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
     limit = state.reminders_before_removal
-    count_text = (f"reminder {count} of {limit}" if limit is not None
-                  else f"reminder {count}; the rules set no sanction for ignored reminders")
-    click.echo(f"Reminded {member_id} in {group_id} to fix the nickname {state.nickname!r} "
-               f"({count_text}; {state.status}).")
+    count_text = (_("reminder {count} of {limit}").format(count=count, limit=limit)
+                  if limit is not None
+                  else _("reminder {count}; the rules set no sanction for ignored "
+                         "reminders").format(count=count))
+    click.echo(_("Reminded {member} in {group} at {at} to fix the nickname {nickname} "
+                 "({count}; {status}).").format(
+                     member=member_id, group=group_id, at=occurred(ledger),
+                     nickname=repr(state.nickname), count=count_text, status=state.status))
 
 
 @member.command("exempt")
@@ -135,17 +145,20 @@ def exempt(session: Session, group_id: str, member_id: str, exemption: str,
     ok = ledger.exempt(actor=actor, group=group_id, member=member_id, exemption=exemption,
                        at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    complies = ("" if ok is None else " The nickname follows the rules." if ok
-                else " The nickname still does not follow the rules: remind them to fix it.")
-    click.echo(f"Exempted {member_id} in {group_id} ({exemption}) as {state.nickname}."
-               f"{complies}")
+    complies = ("" if ok is None else " " + _("The nickname follows the rules.") if ok
+                else " " + _("The nickname still does not follow the rules: remind them to "
+                             "fix it."))
+    click.echo(_("Exempted {member} in {group} ({exemption}) as {nickname} at {at}.").format(
+        member=member_id, group=group_id, exemption=exemption, nickname=state.nickname,
+        at=occurred(ledger)) + complies)
 
 
 @member.command("caution")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
+              help=N_("a category of the group's rulebook, by key or Chinese label "
+                      "(see 'ledger group rules GROUP')"))
 @click.option("--reason", required=True, help="what they did, in the group's words")
 @at_option
 @pass_session
@@ -164,8 +177,12 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
     caution_id = ledger.caution(actor=actor, group=group_id, member=member_id,
                                 category=category, reason=reason, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    click.echo(f"Cautioned {member_id} in {group_id} for {category}: no strike "
-               f"({state.live_strikes} of {state.strike_limit} strikes, {state.status}).")
+    key = ledger.rules(group_id, as_of=ledger.last_occurred_at).rulebook.category_key(category)
+    click.echo(_("Cautioned {member} in {group} for {category} at {at}: no strike "
+                 "({strikes} of {limit} strikes, {status}).").format(
+                     member=member_id, group=group_id, category=key, at=occurred(ledger),
+                     strikes=state.live_strikes, limit=state.strike_limit,
+                     status=state.status))
     click.echo(caution_id)
 
 
@@ -195,9 +212,11 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
                if dispute_ref else None)
     removal_id = ledger.remove(actor=actor, group=group_id, member=member_id, reason=reason,
                                temporary=temporary, dispute=dispute, at=at)
-    kind = "Temporarily removed" if temporary else "Removed"
-    linked = f" (dispute {dispute[:8]})" if dispute else ""
-    click.echo(f"{kind} {member_id} from {group_id}: {reason}{linked}")
+    linked = " " + _("(dispute {dispute})").format(dispute=dispute[:8]) if dispute else ""
+    text = (_("Temporarily removed {member} from {group} at {at}: {reason}") if temporary
+            else _("Removed {member} from {group} at {at}: {reason}"))
+    click.echo(text.format(member=member_id, group=group_id, at=occurred(ledger),
+                           reason=reason) + linked)
     click.echo(removal_id)
 
 
@@ -223,8 +242,9 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
                if dispute_ref else None)
     ledger.readmit(actor=actor, group=group_id, member=member_id, note=note, dispute=dispute,
                    at=at)
-    linked = f" (dispute {dispute[:8]})" if dispute else ""
-    click.echo(f"Readmitted {member_id} to {group_id}{linked}.")
+    linked = " " + _("(dispute {dispute})").format(dispute=dispute[:8]) if dispute else ""
+    click.echo(_("Readmitted {member} to {group} at {at}").format(
+        member=member_id, group=group_id, at=occurred(ledger)) + linked + ".")
 
 
 @member.command("leave")
@@ -247,12 +267,17 @@ def leave(session: Session, group_id: str, member_id: str, note: str | None,
       ledger --actor admin1 member leave sales wx_ww --violation defiance --note "执意退群"
     """
     actor = session.actor("record a departure")
-    warning_id = session.ledger().leave(actor=actor, group=group_id, member=member_id,
-                                        note=note, violation=violation, at=at)
+    ledger = session.ledger()
+    warning_id = ledger.leave(actor=actor, group=group_id, member=member_id, note=note,
+                              violation=violation, at=at)
     if warning_id is None:
-        click.echo(f"{member_id} left {group_id}.")
+        click.echo(_("{member} left {group} at {at}.").format(
+            member=member_id, group=group_id, at=occurred(ledger)))
     else:
-        click.echo(f"{member_id} left {group_id}, warned for {violation}.")
+        key = ledger.rules(group_id, as_of=ledger.last_occurred_at).rulebook.category_key(
+            violation or "")
+        click.echo(_("{member} left {group} at {at}, warned for {category}.").format(
+            member=member_id, group=group_id, at=occurred(ledger), category=key))
         click.echo(warning_id)
 
 

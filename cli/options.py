@@ -4,14 +4,16 @@ point in time a query answers for (--as-of, --known-at), and the --group/--membe
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ledger.clock import check_not_future, now, parse_time
+from cli.session import Session
+from ledger.clock import parse_time
 from ledger.errors import InvalidInput
 from ledger.i18n import N_, _
 
@@ -21,26 +23,62 @@ if TYPE_CHECKING:
 
 def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--at", "at", metavar="TIME", callback=_parse_at,
-        help="when it happened (ISO 8601, e.g. 2026-11-25T09:30+08:00); default now",
+        "--at", "at", metavar="TIME", callback=_parse_time,
+        help=N_("when it happened (ISO 8601, e.g. 2026-11-25T09:30+08:00; without an offset, "
+                "in the group's time zone); default now"),
     )(function)
 
 
-def time_option(name: str, help: str, *,
-                past: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """An ISO 8601 time option other than --at (e.g. --message-at, --as-of); with `past`,
-    a time in the future is a usage error.
+def time_option(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An ISO 8601 time option other than --at (e.g. --message-at, --effective). Only its
+    spelling is checked here (a usage error, exit 2); a time without an offset is read in
+    the group's zone, and the range and the future are judged, by the application (exit 1).
     """
-    return click.option(name, metavar="TIME", callback=_parse_past if past else _parse_at,
-                        help=help)
+    return click.option(name, metavar="TIME", callback=_parse_time, help=help)
 
 
 def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--as-of and --known-at, which every query takes."""
-    function = time_option("--known-at", "from what had been recorded by this time "
-                           "(recorded-at ≤ TIME)", past=True)(function)
-    return time_option("--as-of", "from the facts that had happened by this time "
-                       "(occurred-at ≤ TIME)", past=True)(function)
+    """--as-of and --known-at, which every query takes. A time without an offset is read
+    in the zone of the one group the query names (--group, or GROUP), else in LEDGER_TZ
+    (UTC if unset); a time in the future is refused (exit 1).
+    """
+    @functools.wraps(function)
+    def resolved(*args: Any, **kwargs: Any) -> Any:
+        session = click.get_current_context().find_object(Session)
+        group = kwargs.get("group_id")
+        if isinstance(group, (tuple, list)):  # repeated --group: one group has a zone
+            group = group[0] if len(group) == 1 else None
+        for name in ("as_of", "known_at"):
+            if kwargs.get(name) is not None and session is not None:
+                kwargs[name] = session.ledger().moment(
+                    kwargs[name], zone=group, what="--" + name.replace("_", "-"), past=True)
+        return function(*args, **kwargs)
+
+    resolved = time_option("--known-at", N_("from what had been recorded by this time "
+                                            "(recorded-at ≤ TIME)"))(resolved)
+    return time_option("--as-of", N_("from the facts that had happened by this time "
+                                     "(occurred-at ≤ TIME)"))(resolved)
+
+
+class Named(click.Choice):
+    """One of a fixed vocabulary (ledger.vocabulary), typed as its key or its Chinese
+    name (`admin` or `管理员`); the command receives the key. Anything else is a usage error
+    that lists every `key 中文` pair.
+    """
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        super().__init__(list(words))
+        self.words = words
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from ledger.vocabulary import key_of, listed
+
+        key = key_of(self.words, str(value))
+        if key is None:
+            self.fail(_("{value} is not one of {allowed}").format(
+                value=repr(value), allowed=listed(self.words)), param, ctx)
+        return key
 
 
 def filters(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,18 +147,8 @@ def check_named(session: Session, rows: Sequence[dict[str, Any]], *,
                                  "id (see 'ledger project activity')").format(actor=actor))
 
 
-def _parse_past(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    moment = _parse_at(ctx, param, value)
-    if moment is not None:
-        try:
-            check_not_future(moment, now(), what=f"--{param.name.replace('_', '-')}")
-        except InvalidInput as error:
-            raise click.BadParameter(f"{error}: the ledger answers for moments that have "
-                                     "passed") from None
-    return moment
-
-
-def _parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+def _parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """The time as typed: aware with its offset, or naive (read in a zone later)."""
     if value is None:
         return None
     try:

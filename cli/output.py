@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from cli.global_options import FORMATS
 from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -20,19 +21,30 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.fold import MembershipState
 
-FORMATS = ("table", "json", "jsonl", "csv")
-
 
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--format, and --no-truncate for the table (which sets what `table_width` finds)."""
+    """--format on a command that prints rows (not given, the one given before the
+    command's name, `ledger --format json project standings`, else table), and
+    --no-truncate for the table (which sets what `table_width` finds).
+    """
     function = click.option(
         "--no-truncate", is_flag=True, expose_value=False, callback=_keep_whole,
         help=N_("on a terminal, show long cells whole instead of cutting them to its width"),
     )(function)
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help=N_("table for people; json, jsonl or csv for machines"),
+        "--format", "fmt", type=click.Choice(FORMATS), callback=_chosen_format,
+        help=N_("table for people (default); json, jsonl or csv for machines; given here, "
+                "it wins over the one before the command"),
     )(function)
+
+
+def _chosen_format(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if value is not None:
+        return value
+    from cli.session import Session
+
+    session = ctx.find_object(Session)
+    return getattr(session, "format", None) or "table"
 
 
 _WHOLE = "ledger.no_truncate"
@@ -244,20 +256,30 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> No
 
 def describe_standing(state: MembershipState) -> str:
     """`2 of 3 strikes, warned` — what a sanction left the member with."""
-    return f"{state.live_strikes} of {state.strike_limit} strikes, {state.status}"
+    return _("{strikes} of {limit} strikes, {status}").format(
+        strikes=state.live_strikes, limit=state.strike_limit, status=state.status)
 
 
 def describe_sanction(ledger: Ledger, group: str, member: str, at: datetime | None) -> str:
-    """What a sanction left the member with when it happened, and now if that differs:
-    a fact recorded late (`--at`) may have been followed by others already recorded.
-    `2 of 3 strikes, warned at 2026-11-05T10:00:00+08:00; now 3 of 3 strikes, removal_due`
+    """What a sanction left the member with when it happened (the reply names when), and
+    now if that differs: a fact recorded late (`--at`) may have been followed by others
+    already recorded. `2 of 3 strikes, warned; now 3 of 3 strikes, removal_due`
     """
-    then = describe_standing(ledger.standing(group, member, as_of=at))
-    if at is None:
+    when = ledger.last_occurred_at if at is not None else None
+    then = describe_standing(ledger.standing(group, member, as_of=when))
+    if when is None:
         return then
     now = describe_standing(ledger.standing(group, member))
     if now == then:
         return then
+    return _("{then}; now {now}").format(then=then, now=now)
+
+
+def occurred(ledger: Ledger) -> str:
+    """When the fact just recorded happened, as stored, with its offset: every recording
+    reply says it, so that a time typed without an offset shows how it was read.
+    """
     from ledger.clock import format_time
 
-    return f"{then} at {format_time(at)}; now {now}"
+    assert ledger.last_occurred_at is not None, "occurred() follows a recording command"
+    return format_time(ledger.last_occurred_at)

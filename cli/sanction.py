@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.options import at_option
-from cli.output import describe_standing
+from cli.output import describe_standing, occurred
 from cli.session import Session, pass_session
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -121,5 +122,9 @@ def rescind(session: Session, sanction_ref: str, reason: str, at: datetime | Non
     case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what="sanction")
     ledger.rescind(actor=actor, group=case.group, member=case.member,
                    sanction_id=case.case_id, reason=reason, at=at)
-    click.echo(f"Rescinded {case.kind} {case.case_id[:8]} of {case.member} in {case.group}: "
-               f"{describe_standing(ledger.standing(case.group, case.member, as_of=at))}.")
+    click.echo(_("Rescinded {kind} {sanction} of {member} in {group} at {at}: "
+                 "{standing}.").format(
+                     kind=case.kind, sanction=case.case_id[:8], member=case.member,
+                     group=case.group, at=occurred(ledger),
+                     standing=describe_standing(ledger.standing(case.group, case.member,
+                                                                as_of=at))))

@@ -5,6 +5,7 @@ each command by `pass_session`.
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 import click
@@ -23,6 +24,7 @@ class Session:
     def __init__(self, store_url: str | None, actor: str | None) -> None:
         self.store_url = store_url
         self.actor_name = actor
+        self.format: str | None = None  # --format before or after the command's name
         self._ledger: Ledger | None = None
         self._created: Store | None = None
         self._creating: int | None = None  # the directory held while a new file is made
@@ -54,8 +56,23 @@ class Session:
                 if not create:
                     raise StoreError(_missing(store))
                 self._created = store
-            self._ledger = Ledger(store)
+            self._ledger = Ledger(store, zone=self.zone())
         return self._ledger
+
+    def zone(self) -> tzinfo | None:
+        """LEDGER_TZ: where a time without an offset is read when no one group's rulebook
+        names a zone (a query across groups, a group whose rules name none). Unset: UTC.
+        """
+        name = os.environ.get("LEDGER_TZ", "").strip()
+        if not name:
+            return None
+        from ledger.clock import zone_named
+        from ledger.errors import InvalidInput
+
+        try:
+            return zone_named(name, what="LEDGER_TZ")
+        except InvalidInput as error:
+            raise click.UsageError(str(error)) from None
 
     def discard_new_store(self) -> None:
         """A command that created a new file and then failed leaves no file behind."""

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option, check_named, filters, point_in_time
-from cli.output import describe_sanction, emit, format_option
+from cli.output import describe_sanction, emit, format_option, occurred
+from ledger.i18n import _
 from cli.session import Session, pass_session
 
 if TYPE_CHECKING:
@@ -52,8 +53,9 @@ def assign(session: Session, group_id: str, member_id: str, summary: str,
                                  summary=summary, deadline_minutes=deadline_minutes,
                                  assigned_by=assigned_by, at=at)
     deadline = ledger.standing(group_id, member_id, as_of=at).tasks[task_id].deadline_at
-    click.echo(f"Assigned to {member_id} in {group_id}: {summary} "
-               f"(acknowledge by {deadline.isoformat()}).")
+    click.echo(_("Assigned to {member} in {group} at {at}: {summary} (acknowledge by "
+                 "{deadline}).").format(member=member_id, group=group_id, at=occurred(ledger),
+                                        summary=summary, deadline=deadline.isoformat()))
     click.echo(task_id)
 
 
@@ -75,8 +77,9 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
                             task_id=case.case_id, at=at)
     state = ledger.standing(case.group, case.member, as_of=at).tasks[case.case_id]
     late = state.acknowledged_at is not None and state.acknowledged_at > state.deadline_at
-    click.echo(f"Acknowledged task {case.case_id[:8]} of {case.member} in {case.group}"
-               + (" — after the deadline." if late else " in time."))
+    click.echo(_("Acknowledged task {task} of {member} in {group} at {at}").format(
+        task=case.case_id[:8], member=case.member, group=case.group, at=occurred(ledger))
+        + (_(" — after the deadline.") if late else _(" in time.")))
 
 
 @task.command("overdue")
@@ -140,6 +143,9 @@ def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None
     case = ledger.find_case(task_ref, kinds=("task",), what="task")
     warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
                                             task_id=case.case_id, at=at)
-    click.echo(f"Confirmed task {case.case_id[:8]} missed: {case.member} in {case.group} is "
-               f"warned ({describe_sanction(ledger, case.group, case.member, at)}).")
+    click.echo(_("Confirmed task {task} missed at {at}: {member} in {group} is warned "
+                 "({standing}).").format(
+                     task=case.case_id[:8], at=occurred(ledger), member=case.member,
+                     group=case.group,
+                     standing=describe_sanction(ledger, case.group, case.member, at)))
     click.echo(warning_id)

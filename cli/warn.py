@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.options import at_option
-from cli.output import describe_sanction
+from cli.output import describe_sanction, occurred
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
+              help=N_("a category of the group's rulebook, by key or Chinese label "
+                      "(see 'ledger group rules GROUP')"))
 @click.option("--reason", help="what they did, in the group's words")
 @click.option("--message", metavar="REF",
               help="the message it sanctions (one message earns one sanction)")
@@ -38,6 +40,8 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     ledger = session.ledger()
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
                              reason=reason, message=message, at=at)
-    click.echo(f"Warned {member_id} in {group_id} for {category}: "
-               f"{describe_sanction(ledger, group_id, member_id, at)}.")
+    key = ledger.rules(group_id, as_of=ledger.last_occurred_at).rulebook.category_key(category)
+    click.echo(_("Warned {member} in {group} for {category} at {at}: {standing}.").format(
+        member=member_id, group=group_id, category=key, at=occurred(ledger),
+        standing=describe_sanction(ledger, group_id, member_id, at)))
     click.echo(warning_id)

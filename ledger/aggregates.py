@@ -290,6 +290,7 @@ class Membership(BaseAggregate[UUID]):
     def caution(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
                 reason: str) -> str:
         """A friendly reminder (no strike); returns its id."""
+        category = rules.rulebook.category_key(category)  # typed as its key or 中文 label
         judged = rules.rulebook.category(category)
         judge.check_posting_window(rules, category, occurred_at, given="--at")
         caution_id = new_case_id()
@@ -315,7 +316,7 @@ class Membership(BaseAggregate[UUID]):
              message_at: datetime | None = None) -> str:
         judge.check_message_time(message_at, occurred_at)
         rules = rules_at(message_at or occurred_at)
-        rules.rulebook.category(category)
+        category = rules.rulebook.category_key(category)  # typed as its key or 中文 label
         judge.check_posting_window(rules, category, message_at)
         if message is not None:
             # One message is one violation: a second report joins the case it is in.
@@ -349,7 +350,7 @@ class Membership(BaseAggregate[UUID]):
 
     def warn(self, *, actor: str, occurred_at: datetime, rules: RuleVersion, category: str,
              reason: str | None = None, message: str | None = None) -> str:
-        rules.rulebook.category(category)
+        category = rules.rulebook.category_key(category)  # typed as its key or 中文 label
         # A warning is dated to the violation: an off-hours one to the message's time.
         judge.check_posting_window(rules, category, occurred_at, given="--at")
         return self._strike(actor, occurred_at, rules, category=category, reason=reason,

@@ -13,7 +13,7 @@ import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -32,7 +32,7 @@ from ledger.aggregates import (
     membership_id,
     new_case_id,
 )
-from ledger.clock import check_in_range, check_not_future, check_offset, now
+from ledger.clock import check_in_range, check_not_future, check_offset, in_zone, now
 from ledger.dispute import Dispute, dispute_aggregate_id
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
@@ -40,6 +40,7 @@ from ledger.fold import MembershipState, in_order
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
 from ledger.store import Store
+from ledger.vocabulary import RELATIONS, key_of
 
 T = TypeVar("T")
 
@@ -140,9 +141,14 @@ def recording(method: Callable[..., T]) -> Callable[..., T]:
 class Ledger(Application[UUID]):
     name = "ledger"
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime] = now) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], datetime] = now,
+                 zone: tzinfo | None = None) -> None:
         self.store = store
         self.clock = clock
+        # Where a time without an offset is read for a group whose rulebook names no zone,
+        # and for questions about no one group (LEDGER_TZ in the CLI).
+        self.default_zone: tzinfo = zone or timezone.utc
+        self.last_occurred_at: datetime | None = None  # of the last fact recorded
         self._pending: dict[UUID, Any] | None = None  # the aggregates of a batch
         with store.opening():
             self._open()
@@ -216,7 +222,7 @@ class Ledger(Application[UUID]):
         approved_by = _check_key(approved_by, "approver") if approved_by is not None else None
         filed_with = _check_text(filed_with, "filing")
         book, source = load_rulebook(rulebook)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, book.zone)
         judge.check_unregistered(group, self._find(group_id(group)))
         registered = Group.register(actor=actor, occurred_at=occurred_at, group=group,
                                     name=name, owner=owner, rulebook=book, source=source,
@@ -230,9 +236,9 @@ class Ledger(Application[UUID]):
         """Record a new version of the group's rules; returns its version number."""
         target = self.group(group)
         book, source = load_rulebook(rulebook)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, target)
         if effective is not None:
-            check_offset(effective, what="--effective")
+            effective = self.moment(effective, zone=target, what="--effective")
         recorded_at = self.clock()
         effective_at = effective or max(occurred_at, recorded_at)
         first = (self._first_fact_since(target.key, effective_at)
@@ -265,13 +271,14 @@ class Ledger(Application[UUID]):
             start = page[-1].id + 1
 
     def rules(self, group: str, *, as_of: datetime | None = None) -> RuleVersion:
-        return self.group(group).rules_at(as_of or self.clock())
+        found = self.group(group)
+        return found.rules_at(self.moment(as_of, zone=found) if as_of else self.clock())
 
     @recording
     def grant_role(self, *, actor: str, group: str, member: str, role: Role,
                    at: datetime | None = None) -> None:
         target = self.group(group)
-        target.grant(actor=actor, occurred_at=self._occurred_at(at),
+        target.grant(actor=actor, occurred_at=self._occurred_at(at, target),
                      member=_check_key(member, "member id"), role=role)
         self.save(target)
 
@@ -279,7 +286,7 @@ class Ledger(Application[UUID]):
     def revoke_role(self, *, actor: str, group: str, member: str, role: Role,
                     at: datetime | None = None) -> None:
         target = self.group(group)
-        target.revoke(actor=actor, occurred_at=self._occurred_at(at),
+        target.revoke(actor=actor, occurred_at=self._occurred_at(at, target),
                       member=_check_key(member, "member id"), role=role)
         self.save(target)
 
@@ -290,7 +297,7 @@ class Ledger(Application[UUID]):
         removed, all in one transaction. Returns the review's id.
         """
         the_group = self.group(group)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         reason = _check_text(reason, "reason", required=True) or ""
         review_id = the_group.review(
             actor=actor, occurred_at=occurred_at, reason=reason,
@@ -326,7 +333,9 @@ class Ledger(Application[UUID]):
         nickname = _check_text(nickname, "nickname", required=True) or ""
         invited_by = _check_key(invited_by, "inviter") if invited_by else None
         verified_by = _check_key(verified_by, "verifier") if verified_by else None
-        occurred_at = self._occurred_at(at)
+        if relation is not None:  # typed as its key or its Chinese name (业主, 家属, 租户)
+            relation = key_of(RELATIONS, relation) or unicodedata.normalize("NFC", relation)
+        occurred_at = self._occurred_at(at, the_group)
         rules = the_group.rules_at(occurred_at)
         judge.check_exemption(the_group, rules, exemption)
         judge.check_admission(the_group, rules, relation=relation, invited_by=invited_by,
@@ -352,7 +361,7 @@ class Ledger(Application[UUID]):
         judge.check_actor_or_moderator(the_group, actor, member, "rename members",
                                        or_else=", or the member")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         old = membership.rename(actor=actor, occurred_at=occurred_at,
                                 rules=the_group.rules_at(occurred_at),
                                 nickname=_check_text(nickname, "nickname", required=True) or "")
@@ -368,7 +377,7 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "grant nickname exemptions")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         rules = the_group.rules_at(occurred_at)
         exemption = _check_key(exemption, "exemption")
         judge.check_exemption(the_group, rules, exemption)
@@ -386,7 +395,7 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         judge.check_right(the_group, actor, "caution members")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         caution_id = membership.caution(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
             category=category, reason=_check_text(reason, "reason", required=True) or "")
@@ -400,7 +409,7 @@ class Ledger(Application[UUID]):
         judge.check_role(the_group, actor, judge.REMINDERS, "remind members",
                          "the owner, an admin or a secretary")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         count = membership.remind(actor=actor, occurred_at=occurred_at,
                                   rules=the_group.rules_at(occurred_at))
         self.save(membership)
@@ -422,14 +431,14 @@ class Ledger(Application[UUID]):
                at: datetime | None = None) -> tuple[str, bool]:
         """A flag raised: (its id, whether it joined the open case of the same message)."""
         the_group = self.group(group)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         if (not the_group.roles_of(actor) & judge.FLAGGERS
                 and not self._is_member_at(group, actor, occurred_at)):
             judge.check_role(the_group, actor, judge.FLAGGERS, "raise flags",
                              "the owner, an admin, a reviewer or a secretary",
                              or_else=", or a current member")
         if message_at is not None:
-            check_not_future(message_at, self.clock(), what="--message-at")
+            message_at = self.moment(message_at, zone=the_group, what="--message-at", past=True)
         membership = self.membership(the_group, member)
         flag_id = membership.flag(actor=actor, occurred_at=occurred_at,
                                   rules_at=the_group.rules_at, category=category,
@@ -448,7 +457,8 @@ class Ledger(Application[UUID]):
         judge.check_moderator(the_group, actor, "confirm flags")
         judge.check_not_against_self(actor, member, "confirm a flag")
         membership = self.membership(the_group, member)
-        warning_id = membership.confirm_flag(actor=actor, occurred_at=self._occurred_at(at),
+        warning_id = membership.confirm_flag(actor=actor,
+                                             occurred_at=self._occurred_at(at, the_group),
                                              rules_at=the_group.rules_at, flag_id=flag_id,
                                              note=_check_text(note, "note"))
         self.save(membership)
@@ -461,7 +471,8 @@ class Ledger(Application[UUID]):
         judge.check_moderator(the_group, actor, "dismiss flags")
         judge.check_not_against_self(actor, member, "dismiss a flag")
         membership = self.membership(the_group, member)
-        membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at), flag_id=flag_id,
+        membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at, the_group),
+                                flag_id=flag_id,
                                 reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
 
@@ -472,7 +483,7 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         judge.check_moderator(the_group, actor, "warn members")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         warning_id = membership.warn(actor=actor, occurred_at=occurred_at,
                                      rules=the_group.rules_at(occurred_at), category=category,
                                      reason=_check_text(reason, "reason"),
@@ -492,7 +503,7 @@ class Ledger(Application[UUID]):
             judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
                                      removing=True)
         removal_id = membership.remove(
-            actor=actor, occurred_at=self._occurred_at(at), temporary=temporary,
+            actor=actor, occurred_at=self._occurred_at(at, the_group), temporary=temporary,
             reason=_check_text(reason, "reason", required=True) or "", dispute_id=dispute)
         self.save(membership)
         return removal_id
@@ -506,7 +517,7 @@ class Ledger(Application[UUID]):
         if dispute is not None:
             judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
                                      removing=False)
-        membership.readmit(actor=actor, occurred_at=self._occurred_at(at),
+        membership.readmit(actor=actor, occurred_at=self._occurred_at(at, the_group),
                            note=_check_text(note, "note"), dispute_id=dispute)
         self.save(membership)
 
@@ -521,7 +532,7 @@ class Ledger(Application[UUID]):
         named = tuple(_check_key(p, "party") for p in parties)
         judge.check_dispute_parties(the_group.key, named, [
             p for p in named if self._find(membership_id(the_group.key, p)) is not None])
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         judge.check_registered(the_group, occurred_at)
         dispute_id = new_case_id()
         opened = Dispute.open(actor=actor, occurred_at=occurred_at, group=the_group.key,
@@ -534,9 +545,10 @@ class Ledger(Application[UUID]):
     def note_dispute(self, *, actor: str, dispute_id: str, text: str,
                      at: datetime | None = None) -> None:
         target = self.dispute(dispute_id)
-        judge.check_role(self.group(target.group), actor, judge.SECRETARIES, "note disputes",
+        the_group = self.group(target.group)
+        judge.check_role(the_group, actor, judge.SECRETARIES, "note disputes",
                          "the owner, an admin or a secretary")
-        target.note(actor=actor, occurred_at=self._occurred_at(at),
+        target.note(actor=actor, occurred_at=self._occurred_at(at, the_group),
                     text=_check_text(text, "text", required=True) or "")
         self.save(target)
 
@@ -545,8 +557,9 @@ class Ledger(Application[UUID]):
                         text: str, at: datetime | None = None) -> list[str]:
         """Returns the parties still awaiting re-admission (temporarily removed)."""
         target = self.dispute(dispute_id)
-        judge.check_moderator(self.group(target.group), actor, "resolve disputes")
-        occurred_at = self._occurred_at(at)
+        the_group = self.group(target.group)
+        judge.check_moderator(the_group, actor, "resolve disputes")
+        occurred_at = self._occurred_at(at, the_group)
         target.resolve(actor=actor, occurred_at=occurred_at, outcome=outcome,
                        text=_check_text(text, "text", required=True) or "")
         self.save(target)
@@ -574,7 +587,7 @@ class Ledger(Application[UUID]):
             judge.check_moderator(the_group, actor, "record departures",
                                       or_else=", or the member who leaves")
         membership = self.membership(the_group, member)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         warning_id = membership.leave(
             actor=actor, occurred_at=occurred_at, note=_check_text(note, "note"),
             violation=(the_group.rules_at(occurred_at), violation) if violation else None)
@@ -589,7 +602,8 @@ class Ledger(Application[UUID]):
         """The issuer (or the owner) withdraws a sanction: it stops counting."""
         the_group = self.group(group)
         membership = self.membership(the_group, member)
-        membership.rescind(actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+        membership.rescind(actor=actor, occurred_at=self._occurred_at(at, the_group),
+                           group=the_group,
                            sanction_id=sanction_id,
                            reason=_check_text(reason, "reason", required=True) or "")
         self.save(membership)
@@ -603,7 +617,7 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         membership = self.membership(the_group, member)
         appeal_id = membership.file_appeal(
-            actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+            actor=actor, occurred_at=self._occurred_at(at, the_group), group=the_group,
             sanction_id=sanction_id,
             grounds=_check_text(grounds, "grounds", required=True) or "")
         self.save(membership)
@@ -617,7 +631,7 @@ class Ledger(Application[UUID]):
         the_group = self.group(group)
         membership = self.membership(the_group, member)
         sanction_id = membership.decide_appeal(
-            actor=actor, occurred_at=self._occurred_at(at), group=the_group,
+            actor=actor, occurred_at=self._occurred_at(at, the_group), group=the_group,
             appeal_id=appeal_id, outcome=outcome,
             rationale=_check_text(rationale, "rationale", required=True) or "", weight=weight)
         self.save(membership)
@@ -633,7 +647,7 @@ class Ledger(Application[UUID]):
         `assigned_by` names the leader who gave it when someone else records it.
         """
         the_group = self.group(group)
-        occurred_at = self._occurred_at(at)
+        occurred_at = self._occurred_at(at, the_group)
         judge.check_keeps_tasks(the_group.key, the_group.rules_at(occurred_at))
         judge.check_right(the_group, actor, "assign tasks")
         if assigned_by is not None:
@@ -654,7 +668,7 @@ class Ledger(Application[UUID]):
         judge.check_actor_or_moderator(the_group, actor, member, "acknowledge tasks for others",
                                        or_else=", or the member it was assigned to")
         membership = self.membership(the_group, member)
-        membership.acknowledge_task(actor=actor, occurred_at=self._occurred_at(at),
+        membership.acknowledge_task(actor=actor, occurred_at=self._occurred_at(at, the_group),
                                     task_id=task_id)
         self.save(membership)
 
@@ -665,7 +679,7 @@ class Ledger(Application[UUID]):
         judge.check_moderator(the_group, actor, "confirm missed tasks")
         membership = self.membership(the_group, member)
         warning_id = membership.confirm_task_missed(actor=actor,
-                                                    occurred_at=self._occurred_at(at),
+                                                    occurred_at=self._occurred_at(at, the_group),
                                                     rules_at=the_group.rules_at, task_id=task_id)
         self.save(membership)
         return warning_id
@@ -757,7 +771,8 @@ class Ledger(Application[UUID]):
 
     def standing(self, group: str, member: str, *, as_of: datetime | None = None) -> MembershipState:
         """The member's standing now, or at `as_of`."""
-        state = self.membership(group, member).state_at(as_of or self.clock())
+        moment = self.moment(as_of, zone=group) if as_of is not None else self.clock()
+        state = self.membership(group, member).state_at(moment)
         if state is None:
             raise NotFound(f"{member} had not been admitted to {group} by then: give a later "
                            "--as-of")
@@ -792,11 +807,42 @@ class Ledger(Application[UUID]):
             self._pending[aggregate_id] = found
         return found
 
-    def _occurred_at(self, at: datetime | None) -> datetime:
+    def _occurred_at(self, at: datetime | None, zone: Group | tzinfo | None = None) -> datetime:
+        """When the fact happened: `at` (a time without an offset read in the group's
+        zone), or now. Kept as `last_occurred_at`, for the reply that echoes it.
+        """
         current = self.clock()
         if at is None:
-            return current.replace(microsecond=0)
-        check_offset(at)
-        check_in_range(at)
-        check_not_future(at, current)
-        return at
+            moment = current.replace(microsecond=0)
+        else:
+            moment = self.moment(at, zone=zone, what="--at", past=True)
+        self.last_occurred_at = moment
+        return moment
+
+    def zone(self, group: Group | tzinfo | None = None) -> tzinfo:
+        """The zone a time typed without an offset is read in: the rulebook's of a group
+        (its rules in force now), else this ledger's default (LEDGER_TZ, or UTC).
+        """
+        if isinstance(group, Group):
+            try:
+                found = group.rules_at(self.clock()).rulebook.zone
+            except StoreError:  # rules this release cannot read: judged nowhere else either
+                found = None
+            return found or self.default_zone
+        return group or self.default_zone
+
+    def moment(self, value: datetime, *, zone: Group | tzinfo | str | None = None,
+               what: str = "--as-of", past: bool = False) -> datetime:
+        """A time a caller gave, as the ledger keeps it: one without an offset is read in
+        the zone of `zone` (a group, its id, or a zone); it must lie in the years a ledger
+        records and, with `past`, not in the future.
+        """
+        moment = value
+        if value.tzinfo is None:
+            moment = in_zone(value, self.zone(self.group(zone) if isinstance(zone, str)
+                                              else zone), what=what)
+        check_offset(moment, what=what)
+        check_in_range(moment, what=what)
+        if past:
+            check_not_future(moment, self.clock(), what=what)
+        return moment

@@ -55,6 +55,8 @@ from ledger.errors import (
     SanctionClosed,
     TimelineConflict,
 )
+from ledger.i18n import _
+from ledger.vocabulary import RELATIONS, listed
 from ledger.events import (
     AppealDecided,
     AppealFiled,
@@ -254,15 +256,20 @@ def check_admission(group: Group, rules: RuleVersion, *, relation: str | None,
     book = rules.describe()
     allowed = admission.admitted_relations
     if relation is None and admission.relations:
-        raise AdmissionRefused(f"{group.key}'s rules ({book}) admit members by relation: "
-                               f"give --relation ({' or '.join(allowed)})")
+        raise AdmissionRefused(_("{group}'s rules ({rules}) admit members by relation: give "
+                                 "--relation ({allowed})").format(
+                                     group=group.key, rules=book,
+                                     allowed=listed(RELATIONS, allowed, sep=" or ")))
     if relation is not None and admission.relations and relation not in (
             *admission.relations, *admission.excluded_relations):
-        raise InvalidInput(f"unknown relation {relation!r} under {book}: use one of "
-                           f"{', '.join(allowed)}")
+        raise InvalidInput(_("unknown relation {relation} under {rules}: use one of "
+                             "{allowed}").format(relation=repr(relation), rules=book,
+                                                 allowed=listed(RELATIONS, allowed)))
     if relation is not None and relation in admission.excluded_relations:
-        raise AdmissionRefused(f"{group.key}'s rules ({book}) exclude {relation} members: "
-                               f"only {' or '.join(allowed) or 'other'} members are admitted")
+        raise AdmissionRefused(_("{group}'s rules ({rules}) exclude {relation} members: only "
+                                 "{allowed} members are admitted").format(
+                                     group=group.key, rules=book, relation=relation,
+                                     allowed=listed(RELATIONS, allowed, sep=" or ") or "other"))
     if admission.verification_required and not verified_by:
         raise AdmissionRefused(f"{group.key}'s rules ({book}) require identity "
                                "verification: give --verified-by")
@@ -625,7 +632,7 @@ def _fits(event: MembershipEvent, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: MemberAdmitted, state: MembershipState) -> None:
+def _fit(event: MemberAdmitted, state: MembershipState) -> None:
     if state.presence == "in":
         raise AlreadyMember(f"{state.member} is already in {state.group} at "
                             f"{format_time(event.occurred_at)}: nothing to admit")
@@ -641,12 +648,12 @@ def _(event: MemberAdmitted, state: MembershipState) -> None:
 @_fits.register(MembershipReviewed)
 @_fits.register(TaskAssigned)
 @_fits.register(CautionIssued)
-def _(event: MembershipEvent, state: MembershipState) -> None:
+def _fit(event: MembershipEvent, state: MembershipState) -> None:
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _(event: WarningIssued, state: MembershipState) -> None:
+def _fit(event: WarningIssued, state: MembershipState) -> None:
     # R1 3.7 执意退群: the departure is the violation. A strike dated to the very moment
     # the member left is of their time in the group, and may be recorded after they left;
     # the departure stays as it was.
@@ -656,7 +663,7 @@ def _(event: WarningIssued, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: NicknameExemptionGranted, state: MembershipState) -> None:
+def _fit(event: NicknameExemptionGranted, state: MembershipState) -> None:
     check_in_group(state, event.occurred_at)
     if state.exemption == event.exemption:
         raise RuleBroken(f"{state.member} already holds the nickname exemption "
@@ -665,32 +672,32 @@ def _(event: NicknameExemptionGranted, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: FlagConfirmed, state: MembershipState) -> None:
+def _fit(event: FlagConfirmed, state: MembershipState) -> None:
     open_flag(state, event.flag_id, "confirmed")
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _(event: FlagDismissed, state: MembershipState) -> None:
+def _fit(event: FlagDismissed, state: MembershipState) -> None:
     open_flag(state, event.flag_id, "dismissed")
 
 
 @_fits.register
-def _(event: MemberRemoved, state: MembershipState) -> None:
+def _fit(event: MemberRemoved, state: MembershipState) -> None:
     if state.presence == "temporarily_removed" and not event.temporary:
         return  # mediation failed: a temporary removal may become a removal for good
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _(event: MemberReadmitted, state: MembershipState) -> None:
+def _fit(event: MemberReadmitted, state: MembershipState) -> None:
     if state.presence not in ("temporarily_removed", "removed"):
         raise NotRemoved(f"{state.member} was not removed from {state.group} at "
                          f"{format_time(event.occurred_at)}: only a removed member is readmitted")
 
 
 @_fits.register
-def _(event: FlagSeconded, state: MembershipState) -> None:
+def _fit(event: FlagSeconded, state: MembershipState) -> None:
     flag = state.flags.get(event.flag_id)
     if flag is None or flag.state == "dismissed":
         raise NotFound(f"flag {event.flag_id} is not a case open or confirmed against "
@@ -701,12 +708,12 @@ def _(event: FlagSeconded, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: SanctionRescinded, state: MembershipState) -> None:
+def _fit(event: SanctionRescinded, state: MembershipState) -> None:
     counting_sanction(state, event.sanction_id, "rescind")
 
 
 @_fits.register
-def _(event: AppealFiled, state: MembershipState) -> None:
+def _fit(event: AppealFiled, state: MembershipState) -> None:
     counting_sanction(state, event.sanction_id, "appeal")
     for appeal in state.appeals.values():
         if appeal.sanction_id == event.sanction_id and appeal.is_open:
@@ -716,13 +723,13 @@ def _(event: AppealFiled, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: AppealDecided, state: MembershipState) -> None:
+def _fit(event: AppealDecided, state: MembershipState) -> None:
     open_appeal(state, event.appeal_id)
     counting_sanction(state, event.sanction_id, "decide")
 
 
 @_fits.register
-def _(event: TaskAcknowledged, state: MembershipState) -> None:
+def _fit(event: TaskAcknowledged, state: MembershipState) -> None:
     task = assigned_task(state, event.task_id)
     if task.acknowledged_at is not None:
         raise RuleBroken(f"task {task.task_id} was already acknowledged at "
@@ -733,7 +740,7 @@ def _(event: TaskAcknowledged, state: MembershipState) -> None:
 
 
 @_fits.register
-def _(event: TaskMissed, state: MembershipState) -> None:
+def _fit(event: TaskMissed, state: MembershipState) -> None:
     task = assigned_task(state, event.task_id)
     if task.missed:
         raise RuleBroken(f"task {task.task_id} was already confirmed missed: a deadline is "

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from ledger.errors import InvalidInput, RulebookError, UnknownCategory
+from ledger.i18n import _
 
 MAX_DAYS = 36_500  # a hundred years: every date a rule computes stays in range
 MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
@@ -235,6 +236,20 @@ class Rulebook(_Model):
     tasks: TaskRule | None = None
     review: ReviewRule | None = None
     appeals: AppealRule | None = None
+    # The zone the group lives in: a time typed without an offset is read in it. Without
+    # it, the posting windows' zone; without those, the caller's default (LEDGER_TZ, UTC).
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else PostingRule._known_zone(value)
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The group's time zone, if the rulebook names one."""
+        name = self.timezone or (self.posting.timezone if self.posting is not None else None)
+        return ZoneInfo(name) if name else None
 
     @field_validator("categories")
     @classmethod
@@ -260,14 +275,28 @@ class Rulebook(_Model):
         """The rulebook as JSON types; a section added after release 0.1.0 (appeals) only
         when it is given, so that an older rulebook reads as it always did.
         """
-        return self.model_dump(mode="json", exclude={"appeals"} if self.appeals is None else None)
+        added = {key for key in ("appeals", "timezone") if getattr(self, key) is None}
+        return self.model_dump(mode="json", exclude=added or None)
 
-    def category(self, key: str) -> Category:
-        found = self.categories.get(key)
-        if found is None:
-            raise UnknownCategory(f"unknown category {key!r} in the {self.name} rulebook: use "
-                                  f"one of {', '.join(self.categories)}")
-        return found
+    def category(self, name: str) -> Category:
+        """The category by its key or its Chinese label (`flooding` or `刷屏`)."""
+        return self.categories[self.category_key(name)]
+
+    def category_key(self, name: str) -> str:
+        """The key of the category typed as its key or its Chinese label, compared after
+        NFC as ids are: what is stored is always the key.
+        """
+        typed = unicodedata.normalize("NFC", name.strip())
+        if typed in self.categories:
+            return typed
+        for key, category in self.categories.items():
+            if unicodedata.normalize("NFC", category.zh) == typed:
+                return key
+        raise UnknownCategory(_("unknown category {category} in the {rulebook} rulebook: use "
+                                "one of {allowed}").format(
+                                    category=repr(name), rulebook=self.name,
+                                    allowed=", ".join(f"{key} {category.zh}" for key, category
+                                                      in self.categories.items())))
 
     def strike_expiry(self, occurred_at: datetime) -> datetime | None:
         days = self.strikes.expire_after_days

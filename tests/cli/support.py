@@ -108,23 +108,27 @@ def walk_through(store: str) -> Walk:
 
 
 def expected_walk_outputs(walk: Walk) -> dict[str, str]:
+    """Every reply says when its fact happened, as stored (here the --at given, +08:00)."""
+    def when(name: str) -> str:
+        return T[name].replace("+08:00", ":00+08:00")
+
     return {
-        "create": f"Registered group g9 ({GROUP_NAME}), owned by owner1, under default v1: "
-                  "默认群规 (default rules).\n",
-        "grant": "Granted admin in g9 to admin1.\n",
-        "admit_wang": "Admitted wx_wang to g9 as g9#1003@王x.\n",
-        "admit_li": "Admitted wx_li to g9 as 李x明.\n",
-        "rename": "Renamed wx_li in g9: 李x明 → g9#1001@李x明.\n",
-        "flag": "Flagged m-778 of wx_li in g9 as risky_link (风险链接).\n"
+        "create": f"Registered group g9 ({GROUP_NAME}) at {when('create')}, owned by owner1, "
+                  "under default v1: 默认群规 (default rules).\n",
+        "grant": f"Granted admin in g9 to admin1 at {when('grant')}.\n",
+        "admit_wang": f"Admitted wx_wang to g9 as g9#1003@王x at {when('admit_wang')}.\n",
+        "admit_li": f"Admitted wx_li to g9 as 李x明 at {when('admit_li')}.\n",
+        "rename": f"Renamed wx_li in g9 at {when('rename')}: 李x明 → g9#1001@李x明.\n",
+        "flag": f"Flagged m-778 of wx_li in g9 as risky_link (风险链接) at {when('flag')}.\n"
                 f"{walk.flag_id}\n",
-        "confirm": f"Confirmed flag {walk.flag_id[:8]}: wx_li in g9 is warned "
-                   "(1 of 3 strikes, warned).\n"
+        "confirm": f"Confirmed flag {walk.flag_id[:8]} at {when('confirm')}: wx_li in g9 is "
+                   "warned (1 of 3 strikes, warned).\n"
                    f"{walk.confirm_warning_id}\n",
-        "warn": "Warned wx_li in g9 for flooding: 2 of 3 strikes, warned.\n"
+        "warn": f"Warned wx_li in g9 for flooding at {when('warn')}: 2 of 3 strikes, warned.\n"
                 f"{walk.warning_id}\n",
-        "remove": "Temporarily removed wx_li from g9: 与邻居争吵，劝阻无效\n"
+        "remove": f"Temporarily removed wx_li from g9 at {when('remove')}: 与邻居争吵，劝阻无效\n"
                   f"{walk.removal_id}\n",
-        "readmit": "Readmitted wx_li to g9.\n",
+        "readmit": f"Readmitted wx_li to g9 at {when('readmit')}.\n",
     }
 
 

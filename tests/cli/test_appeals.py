@@ -80,7 +80,8 @@ class TestRescission:
         out = g9.ok("admin2", "sanction", "rescind", g9.second, "--reason", "看错了人",
                     "--at", at(23, "10:00"))
 
-        assert out == f"Rescinded warning {g9.second[:8]} of wx_li in g9: 1 of 3 strikes, warned.\n"
+        assert out == (f"Rescinded warning {g9.second[:8]} of wx_li in g9 at {iso(23, '10:00')}: "
+                       "1 of 3 strikes, warned.\n")
         assert [s["state"] for s in g9.json("project", "strikes", "--member", "wx_li")] == [
             "live", "rescinded"]
         assert g9.json("project", "strikes", "--state", "rescinded")[0]["case"] == g9.second
@@ -119,8 +120,8 @@ class TestAppeals:
         out = g9.ok("rev1", "appeal", "decide", appeal, "--outcome", "overturned",
                     "--rationale", "物业确有停水通知", "--at", at(25, "10:00"))
 
-        assert out == (f"Decided appeal {appeal[:8]} against {third[:8]}: overturned. wx_li in "
-                       "g9: 2 of 3 strikes, warned.\n")
+        assert out == (f"Decided appeal {appeal[:8]} against {third[:8]} at {iso(25, '10:00')}: "
+                       "overturned. wx_li in g9: 2 of 3 strikes, warned.\n")
         assert g9.standings("g9", "wx_li") == [
             row("g9", "wx_li", "g9#1001@李x明", "warned", 2, iso(25, "10:00"))]
         assert [s["state"] for s in g9.json("project", "strikes", "--member", "wx_li")] == [
@@ -382,8 +383,8 @@ class TestOneMessageIsOneViolation:
 
         g9.ok("admin1", "flag", "confirm", flag, "--at", at(24, "09:00"))
 
-        assert out == (f"m-900 of wx_zhou in g9 is already flagged: wx_li's report joins "
-                       f"flag {flag[:8]}.\n{flag}\n")
+        assert out == (f"m-900 of wx_zhou in g9 is already flagged: wx_li's report at "
+                       f"{iso(24, '08:05')} joins flag {flag[:8]}.\n{flag}\n")
         assert again == flag
         assert len(g9.json("flag", "list", "--member", "wx_zhou")) == 1
         assert g9.standings("g9", "wx_zhou")[0]["strikes"] == 1
@@ -451,11 +452,13 @@ class TestR2Quarrel:
         resolved = g9.ok("admin1", "dispute", "resolve", dispute, "--outcome", "mediated",
                          "--text", "已和解", "--at", at(25, "19:00"))
 
-        assert removed[0].splitlines()[0] == (f"Temporarily removed wx_li from g9: 争吵劝阻无效 "
+        assert removed[0].splitlines()[0] == (f"Temporarily removed wx_li from g9 at "
+                                              f"{iso(23, '22:00')}: 争吵劝阻无效 "
                                               f"(dispute {dispute[:8]})")
-        assert readmitted == f"Readmitted wx_li to g9 (dispute {dispute[:8]}).\n"
-        assert resolved == (f"Resolved dispute {dispute[:8]} in g9: mediated. Awaiting "
-                            "re-admission: wx_zhou.\n")
+        assert readmitted == (f"Readmitted wx_li to g9 at {iso(25, '18:00')} "
+                              f"(dispute {dispute[:8]}).\n")
+        assert resolved == (f"Resolved dispute {dispute[:8]} in g9 at {iso(25, '19:00')}: "
+                            "mediated. Awaiting re-admission: wx_zhou.\n")
         file = g9.json("project", "disputes", "--member", "wx_zhou")
         assert [(e["kind"], e["actor"], e["case"] if e["kind"].startswith("dispute") else None,
                  e["note"]) for e in file] == [

@@ -18,25 +18,31 @@ def walked(walked_on_each_store: Walk) -> Walk:
 OUTSIDE = "is outside the years a ledger records (1970 to 2199, UTC): give a time in that range"
 
 
-@pytest.mark.parametrize("at", ["0001-01-01T00:00+14:00", "1969-12-31T23:59Z",
-                                "2200-01-01T00:00Z", "9999-12-31T23:59-14:00"])
-def test_a_time_outside_the_years_a_ledger_records_is_refused(walked: Walk, at: str) -> None:
+# A well-formed time outside the range is refused by the ledger (exit 1), in one line.
+@pytest.mark.parametrize("at, shown", [
+    ("0001-01-01T00:00+14:00", "0001-01-01T00:00:00+14:00"),
+    ("1969-12-31T23:59Z", "1969-12-31T23:59:00+00:00"),
+    ("2200-01-01T00:00Z", "2200-01-01T00:00:00+00:00"),
+    ("9999-12-31T23:59-14:00", "9999-12-31T23:59:00-14:00"),
+    ("0001-01-01T00:00", "0001-01-01T00:00:00"),  # read in g9's zone, it has no UTC time
+])
+def test_a_time_outside_the_years_a_ledger_records_is_refused(walked: Walk, at: str,
+                                                              shown: str) -> None:
     before = event_count(walked.store)
 
     result = run(walked.store, "warn", "g9", "wx_li", "--category", "ads", "--at", at,
                  actor="admin1")
 
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '--at': {at!r} {OUTSIDE}"
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: --at {shown} {OUTSIDE}\n"
     assert event_count(walked.store) == before
 
 
 def test_a_point_in_time_before_1970_is_refused_not_a_traceback(walked: Walk) -> None:
     result = run(walked.store, "project", "standings", "--as-of", "0001-01-01T00:00+14:00")
 
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        f"Error: Invalid value for '--as-of': '0001-01-01T00:00+14:00' {OUTSIDE}")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: --as-of 0001-01-01T00:00:00+14:00 {OUTSIDE}\n"
 
 
 @pytest.mark.parametrize("minutes", ["4193917858", "99999999999", "527041"])

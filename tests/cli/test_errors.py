@@ -149,10 +149,12 @@ class TestRuleRefusals:
 
         result = run(walked.store, *args, "--at", LATER, actor="admin1")
 
-        refused(result, "unknown category 'spam' in the default rulebook: use one of ads, rumor, risky_link, flooding, "
-                        "porn, gambling, drugs, virus_link, politics, religion, "
-                        "personal_attack, confidential_leak, privacy, off_topic, off_hours, "
-                        "late_response, defiance, nickname")
+        refused(result, "unknown category 'spam' in the default rulebook: use one of ads 广告, "
+                        "rumor 谣言, risky_link 风险链接, flooding 刷屏, porn 色情, gambling 赌博, "
+                        "drugs 毒品, virus_link 病毒链接, politics 政治, religion 宗教, "
+                        "personal_attack 人身攻击, confidential_leak 泄密, privacy 隐私, "
+                        "off_topic 闲聊, off_hours 非发言时段, late_response 未按时回复, "
+                        "defiance 不服从管理, nickname 昵称不规范")
         assert event_count(walked.store) == before
 
     def test_a_time_in_the_future(self, walked: Walk) -> None:
@@ -162,7 +164,7 @@ class TestRuleRefusals:
                      "--at", "2199-01-01T00:00+08:00", actor="admin1")
 
         assert result.exit_code == 1 and result.stdout == ""
-        assert result.stderr.startswith("Error: occurred-at 2199-01-01T00:00:00+08:00 is in "
+        assert result.stderr.startswith("Error: --at 2199-01-01T00:00:00+08:00 is in "
                                         "the future (now ")
         assert result.stderr.endswith("): give a time that has already happened\n")
         assert result.stderr.count("\n") == 1
@@ -275,7 +277,8 @@ class TestFlagPrefixes:
         result = run(walked.store, "flag", "confirm", "abcd2", "--at", LATER, actor="admin1")
 
         assert ok(result).stdout.split("\n")[0] == (
-            "Confirmed flag abcd2222: wx_wang in g9 is warned (1 of 3 strikes, warned).")
+            "Confirmed flag abcd2222 at 2026-11-25T10:00:00+08:00: wx_wang in g9 is warned "
+            "(1 of 3 strikes, warned).")
 
     def test_an_unknown_prefix(self, walked: Walk) -> None:
         before = event_count(walked.store)
@@ -385,7 +388,7 @@ class TestAFailedGroupCreateLeavesNoFile:
                      "--at", "2199-01-01T00:00+08:00", actor="o")
 
         assert result.exit_code == 1
-        assert result.stderr.startswith("Error: occurred-at 2199-01-01T00:00:00+08:00 is in "
+        assert result.stderr.startswith("Error: --at 2199-01-01T00:00:00+08:00 is in "
                                         "the future")
         assert list(Path(new_store).parent.iterdir()) == []
 
@@ -534,4 +537,4 @@ class TestUsageErrors:
 
         usage_error(result, "group grant [OPTIONS] GROUP MEMBER",
                     "Invalid value for '--role': 'king' is not one of "
-                    "'owner', 'admin', 'secretary', 'reviewer', 'leader'.")
+                    "owner 群主, admin 管理员, secretary 秘书, reviewer 审核员, leader 领导")

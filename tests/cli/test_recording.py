@@ -29,6 +29,7 @@ def walked(walked_on_each_store: Walk) -> Walk:
     return walked_on_each_store
 
 LATER = "2026-11-25T10:00+08:00"
+LATER_STORED = "2026-11-25T10:00:00+08:00"  # as every reply echoes it
 
 
 def history_json(store: str, member: str) -> list[dict]:
@@ -74,26 +75,30 @@ class TestWalkThrough:
 # the event and key under which the printed id is stored.
 CREATES_AN_ID = [
     ("flag raise", "wx_li", ["flag", "raise", "g9", "wx_wang", "--category", "ads"],
-     "Flagged a message of wx_wang in g9 as ads (广告).", ("MessageFlagged", "flag_id")),
+     f"Flagged a message of wx_wang in g9 as ads (广告) at {LATER_STORED}.",
+     ("MessageFlagged", "flag_id")),
     ("warn", "admin1", ["warn", "g9", "wx_wang", "--category", "off_hours"],
-     "Warned wx_wang in g9 for off_hours: 1 of 3 strikes, warned.",
+     f"Warned wx_wang in g9 for off_hours at {LATER_STORED}: 1 of 3 strikes, warned.",
      ("WarningIssued", "sanction_id")),
     ("member remove", "admin1",
      ["member", "remove", "g9", "wx_wang", "--reason", "三次违规"],
-     "Removed wx_wang from g9: 三次违规", ("MemberRemoved", "sanction_id")),
+     f"Removed wx_wang from g9 at {LATER_STORED}: 三次违规", ("MemberRemoved", "sanction_id")),
     ("member remove --temporary", "admin1",
      ["member", "remove", "g9", "wx_wang", "--temporary", "--reason", "争吵"],
-     "Temporarily removed wx_wang from g9: 争吵", ("MemberRemoved", "sanction_id")),
+     f"Temporarily removed wx_wang from g9 at {LATER_STORED}: 争吵",
+     ("MemberRemoved", "sanction_id")),
     ("member leave --violation", "admin1",
      ["member", "leave", "g9", "wx_wang", "--violation", "defiance"],
-     "wx_wang left g9, warned for defiance.", ("WarningIssued", "sanction_id")),
+     f"wx_wang left g9 at {LATER_STORED}, warned for defiance.",
+     ("WarningIssued", "sanction_id")),
     ("task assign", "admin1",
      ["task", "assign", "g9", "wx_wang", "--summary", "报客户名单", "--deadline-minutes", "30"],
-     "Assigned to wx_wang in g9: 报客户名单 (acknowledge by 2026-11-25T10:30:00+08:00).",
+     f"Assigned to wx_wang in g9 at {LATER_STORED}: 报客户名单 "
+     "(acknowledge by 2026-11-25T10:30:00+08:00).",
      ("TaskAssigned", "task_id")),
     ("group review", "owner1", ["group", "review", "g9", "--keep", "wx_wang",
                                 "--reason", "第四季度核查"],
-     "Reviewed g9: kept 1, removed 0.", ("MembershipReviewed", "review_id")),
+     f"Reviewed g9 at {LATER_STORED}: kept 1, removed 0.", ("MembershipReviewed", "review_id")),
 ]
 
 
@@ -127,8 +132,8 @@ class TestIdOnTheLastLine:
         warning_id = last_line(result.stdout)
         assert HEX_ID.fullmatch(warning_id)
         assert warning_id != flag_id
-        assert result.stdout == (f"Confirmed flag {flag_id[:8]}: wx_wang in g9 is warned "
-                                 f"(1 of 3 strikes, warned).\n{warning_id}\n")
+        assert result.stdout == (f"Confirmed flag {flag_id[:8]} at {LATER_STORED}: wx_wang in "
+                                 f"g9 is warned (1 of 3 strikes, warned).\n{warning_id}\n")
         warnings = [e for e in history_json(walked.store, "wx_wang")
                     if e["event"] == "WarningIssued"]
         assert [(w["sanction_id"], w["flag_id"], w["category"]) for w in warnings] == [
@@ -150,7 +155,8 @@ class TestFlagReferences:
         result = run(walked.store, "flag", "dismiss", flag_id, "--reason", "属实",
                      "--at", LATER, actor="admin1")
 
-        assert ok(result).stdout == f"Dismissed flag {flag_id[:8]} against wx_wang in g9.\n"
+        assert ok(result).stdout == (f"Dismissed flag {flag_id[:8]} against wx_wang in g9 at "
+                                     f"{LATER_STORED}.\n")
 
     def test_a_prefix_in_capitals_is_accepted(self, walked: Walk) -> None:
         raised = ok(run(walked.store, "flag", "raise", "g9", "wx_wang", "--category", "ads",
@@ -160,7 +166,8 @@ class TestFlagReferences:
         result = run(walked.store, "flag", "dismiss", flag_id[:6].upper(), "--reason", "属实",
                      "--at", LATER, actor="admin1")
 
-        assert ok(result).stdout == f"Dismissed flag {flag_id[:8]} against wx_wang in g9.\n"
+        assert ok(result).stdout == (f"Dismissed flag {flag_id[:8]} against wx_wang in g9 at "
+                                     f"{LATER_STORED}.\n")
 
     def test_flag_list_shows_the_decided_flag_in_full(self, walked: Walk) -> None:
         result = ok(run(walked.store, "flag", "list", "--format", "json"))
@@ -176,7 +183,7 @@ class TestOtherRecordingCommands:
         result = run(walked.store, "group", "revoke", "g9", "admin1", "--role", "admin",
                      "--at", LATER, actor="owner1")
 
-        assert ok(result).stdout == "Revoked admin in g9 from admin1.\n"
+        assert ok(result).stdout == f"Revoked admin in g9 from admin1 at {LATER_STORED}.\n"
         refused = run(walked.store, "warn", "g9", "wx_li", "--category", "ads", actor="admin1")
         assert refused.exit_code == 1
         assert refused.stderr == ("Error: admin1 may not warn members in g9: only the owner "
@@ -186,7 +193,7 @@ class TestOtherRecordingCommands:
         result = run(walked.store, "member", "leave", "g9", "wx_wang", "--note", "搬家了",
                      "--at", LATER, actor="wx_wang")
 
-        assert ok(result).stdout == "wx_wang left g9.\n"
+        assert ok(result).stdout == f"wx_wang left g9 at {LATER_STORED}.\n"
         standings = ok(run(walked.store, "project", "standings", "--member", "wx_wang",
                            "--format", "json")).stdout
         assert [(row["status"], row["strikes"], row["since"])
@@ -198,7 +205,7 @@ class TestOtherRecordingCommands:
                      "--at", LATER, actor="admin1")
 
         assert ok(result).stdout.split("\n")[0] == (
-            "Warned wx_li in g9 for ads: 3 of 3 strikes, removal_due.")
+            f"Warned wx_li in g9 for ads at {LATER_STORED}: 3 of 3 strikes, removal_due.")
 
     def test_the_owner_may_record_without_an_admin_role(self, new_store: str) -> None:
         ok(run(new_store, "group", "create", "g1", "--name", "一号楼", "--owner", "o1",
@@ -207,7 +214,7 @@ class TestOtherRecordingCommands:
         result = run(new_store, "member", "admit", "g1", "wx_a", "--nickname", "阿",
                      "--at", "2026-11-20T10:00+08:00", actor="o1")
 
-        assert ok(result).stdout == "Admitted wx_a to g1 as 阿.\n"
+        assert ok(result).stdout == "Admitted wx_a to g1 as 阿 at 2026-11-20T10:00:00+08:00.\n"
 
 
 class TestEnvironment:
@@ -217,7 +224,7 @@ class TestEnvironment:
         result = runner.invoke(cli, ["member", "admit", "g9", "wx_zhao", "--nickname", "赵",
                                      "--at", LATER])
 
-        assert ok(result).stdout == "Admitted wx_zhao to g9 as 赵.\n"
+        assert ok(result).stdout == f"Admitted wx_zhao to g9 as 赵 at {LATER_STORED}.\n"
         assert event_count(walked.store) == 12
 
     def test_the_options_win_over_the_environment(self, walked: Walk, tmp_path) -> None:
@@ -228,6 +235,6 @@ class TestEnvironment:
                                      "admit", "g9", "wx_zhao", "--nickname", "赵",
                                      "--at", LATER])
 
-        assert ok(result).stdout == "Admitted wx_zhao to g9 as 赵.\n"
+        assert ok(result).stdout == f"Admitted wx_zhao to g9 as 赵 at {LATER_STORED}.\n"
         assert not (tmp_path / "other.db").exists()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.cli.support import event_count, ok, run
@@ -133,5 +134,7 @@ def test_the_pattern_of_the_report_no_longer_hangs_a_rename(tmp_path: Path) -> N
     renamed = ok(run(store, "member", "rename", "g", "m", "a" * 40 + "!", actor="o"))
 
     assert time.perf_counter() - started < 5
-    assert renamed.stdout == (f"Renamed m in g: aaa → {'a' * 40}!. The nickname does not follow "
-                              "the group's pattern: remind them to fix it.\n")
+    stored = orjson.loads(ok(run(store, "history", "g", "m", "--format", "json")).stdout)
+    assert renamed.stdout == (f"Renamed m in g at {stored[-1]['occurred_at']}: aaa → "
+                              f"{'a' * 40}!. The nickname does not follow the group's pattern: "
+                              "remind them to fix it.\n")

@@ -27,6 +27,7 @@ from ledger.store import parse_store
 
 CST = timezone(timedelta(hours=8))
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+NOW_SHAPE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"  # a reply's "now"
 
 
 class Cli:
@@ -138,8 +139,8 @@ class TestR1Company:
         """
         out = run.ok("admin1", "member", "admit", "sales", "zhang", "--nickname", "张三",
                      "--verified-by", "admin1", "--at", at(2, "11:00"))
-        assert out == ("Admitted zhang to sales as 张三. The nickname does not follow the "
-                       "group's pattern: remind them to fix it.\n")
+        assert out == (f"Admitted zhang to sales as 张三 at {iso(2, '11:00')}. The nickname does "
+                       "not follow the group's pattern: remind them to fix it.\n")
         assert run.standings("sales") == [
             row("sales", "li", "销售部-李四", "active", 0, iso(2, "10:00")),
             row("sales", "zhang", "张三", "active", 0, iso(2, "11:00"), nickname_ok=False),
@@ -148,7 +149,7 @@ class TestR1Company:
         out = run.ok("zhang", "member", "rename", "sales", "zhang", "销售部-张三",
                      "--at", at(2, "11:30"))
 
-        assert out == "Renamed zhang in sales: 张三 → 销售部-张三.\n"
+        assert out == f"Renamed zhang in sales at {iso(2, '11:30')}: 张三 → 销售部-张三.\n"
         assert run.standings("sales", "zhang") == [
             row("sales", "zhang", "销售部-张三", "active", 0, iso(2, "11:00"))]
         renamed = run.history("sales", "zhang")[-1]
@@ -171,11 +172,11 @@ class TestR1Company:
         out = run.ok("boss", "task", "assign", "sales", "li", "--summary", "今天下班前报客户名单",
                      "--at", at(3, "09:00"))
         task = out.rstrip("\n").split("\n")[-1]
-        assert out == ("Assigned to li in sales: 今天下班前报客户名单 "
+        assert out == (f"Assigned to li in sales at {iso(3, '09:00')}: 今天下班前报客户名单 "
                        f"(acknowledge by {iso(3, '09:30')}).\n{task}\n")
 
         assert run.ok("li", "task", "ack", task[:8], "--at", at(3, "09:29")) == (
-            f"Acknowledged task {task[:8]} of li in sales in time.\n")
+            f"Acknowledged task {task[:8]} of li in sales at {iso(3, '09:29')} in time.\n")
 
         assert run.json("task", "overdue", "--group", "sales", "--as-of", at(3, "12:00")) == []
         assert run.refused("boss", "task", "confirm-missed", task[:8],
@@ -212,8 +213,8 @@ class TestR1Company:
 
         out = run.ok("boss", "task", "confirm-missed", task[:8], "--at", at(3, "10:45"))
         warning = out.rstrip("\n").split("\n")[-1]
-        assert out == (f"Confirmed task {task[:8]} missed: li in sales is warned "
-                       f"(1 of 3 strikes, warned).\n{warning}\n")
+        assert out == (f"Confirmed task {task[:8]} missed at {iso(3, '10:45')}: li in sales is "
+                       f"warned (1 of 3 strikes, warned).\n{warning}\n")
         assert run.standings("sales") == [
             row("sales", "li", "销售部-李四", "warned", 1, iso(3, "10:45"))]
         assert run.json("task", "overdue", "--group", "sales", "--as-of", at(3, "11:00")) == []
@@ -240,7 +241,7 @@ class TestR1Company:
                      "--note", "执意退群", "--at", at(4, "10:00"))
 
         warning = out.rstrip("\n").split("\n")[-1]
-        assert out == f"wang left sales, warned for defiance.\n{warning}\n"
+        assert out == f"wang left sales at {iso(4, '10:00')}, warned for defiance.\n{warning}\n"
         assert run.standings("sales", "wang") == [
             row("sales", "wang", "销售部-王五", "left", 1, iso(4, "10:00"))]
         strike, left = run.history("sales", "wang")[-2:]
@@ -254,7 +255,7 @@ class TestR1Company:
     def test_a_member_who_leaves_without_defying_anyone_is_not_warned(self, run: Cli) -> None:
         """「3.7、如果群内成员不停从群管理、执意退群,则以警告处分」 — only then."""
         assert run.ok("li", "member", "leave", "sales", "li", "--at", at(4, "10:00")) == (
-            "li left sales.\n")
+            f"li left sales at {iso(4, '10:00')}.\n")
         assert run.standings("sales") == [
             row("sales", "li", "销售部-李四", "left", 0, iso(4, "10:00"))]
 
@@ -267,15 +268,15 @@ class TestR1Company:
                      "--message", "m-301", "--excerpt", "业务通报截图转发给客户",
                      "--at", at(5, "10:00"))
         flag = out.rstrip("\n").split("\n")[-1]
-        assert out == ("Flagged m-301 of zhang in sales as confidential_leak (泄密).\n"
-                       f"{flag}\n")
+        assert out == (f"Flagged m-301 of zhang in sales as confidential_leak (泄密) at "
+                       f"{iso(5, '10:00')}.\n{flag}\n")
 
         out = run.ok("admin1", "flag", "confirm", flag[:8], "--note", "已核实",
                      "--at", at(5, "11:00"))
 
         warning = out.rstrip("\n").split("\n")[-1]
-        assert out == (f"Confirmed flag {flag[:8]}: zhang in sales is warned "
-                       f"(1 of 3 strikes, warned).\n{warning}\n")
+        assert out == (f"Confirmed flag {flag[:8]} at {iso(5, '11:00')}: zhang in sales is "
+                       f"warned (1 of 3 strikes, warned).\n{warning}\n")
         assert run.standings("sales", "zhang") == [
             row("sales", "zhang", "销售部-张三", "warned", 1, iso(5, "11:00"))]
         strike = run.history("sales", "zhang")[-1]
@@ -287,8 +288,11 @@ class TestR1Company:
 
 # R2 — 加侨悦山城 -----------------------------------------------------------------------------
 
-R2_CATEGORIES = ("nickname, illegal, politics, religion, porn, gambling, drugs, health_pitch, "
-                 "rumor, off_topic, risky_link, flooding, personal_attack, privacy")
+# Each key with the rulebook's own label, as a refusal lists them (either may be typed).
+R2_CATEGORIES = ("nickname 昵称不规范, illegal 违反法律规定, politics 政治, religion 宗教, "
+                 "porn 色情（黄）, gambling 赌博（赌）, drugs 毒品（毒）, health_pitch 养生健身, "
+                 "rumor 谣言, off_topic 与建群宗旨不相关的话题, risky_link 风险链接, flooding 刷屏, "
+                 "personal_attack 人身攻击、人格侮辱, privacy 大规模加群内业主微信")
 
 
 class TestR2Estate:
@@ -318,7 +322,8 @@ class TestR2Estate:
         assert run.refused("admin1", "member", "admit", "g9", "zu", "--nickname",
                            "g9#1005@小周", "--relation", "tenant", "--invited-by", "wang",
                            "--verified-by", "admin1", "--at", at(2, "10:30")) == error(
-            "g9's rules (estate v1) exclude tenant members: only owner or family members are "
+            "g9's rules (estate v1) exclude tenant members: only owner 业主 or family 家属 "
+            "members are "
             "admitted")
         assert run.standings("g9") == [self.WANG]
 
@@ -326,7 +331,7 @@ class TestR2Estate:
         assert run.ok("admin1", "member", "admit", "g9", "wang_mum", "--nickname",
                       "g9#1003@王阿姨", "--relation", "family", "--invited-by", "wang",
                       "--verified-by", "admin1", "--at", at(2, "10:30")) == (
-            "Admitted wang_mum to g9 as g9#1003@王阿姨.\n")
+            f"Admitted wang_mum to g9 as g9#1003@王阿姨 at {iso(2, '10:30')}.\n")
 
     def test_an_admission_without_verification_is_refused(self, run: Cli) -> None:
         """「成员入群需证实业主身份,方可入群,接受业主邀请入群,群管理者审核。」"""
@@ -358,8 +363,8 @@ class TestR2Estate:
         assert run.refused("admin1", "member", "admit", "g9", "zu", "--nickname", "g9#1005@小周",
                            "--invited-by", "wang", "--verified-by", "admin1",
                            "--at", at(2, "10:30")) == error(
-            "g9's rules (estate v1) admit members by relation: give --relation (owner or "
-            "family)")
+            "g9's rules (estate v1) admit members by relation: give --relation (owner 业主 or "
+            "family 家属)")
         assert run.standings("g9") == [self.WANG]
 
     def test_a_nickname_without_room_ignored_after_three_reminders_is_removal_due(
@@ -370,13 +375,13 @@ class TestR2Estate:
         assert run.ok("admin1", "member", "admit", "g9", "li", "--nickname", "李x明",
                       "--relation", "family", "--invited-by", "wang", "--verified-by",
                       "admin1", "--at", at(2, "11:00")) == (
-            "Admitted li to g9 as 李x明. The nickname does not follow the group's pattern: "
-            "remind them to fix it.\n")
+            f"Admitted li to g9 as 李x明 at {iso(2, '11:00')}. The nickname does not follow "
+            "the group's pattern: remind them to fix it.\n")
         for n, status in ((1, "active"), (2, "active"), (3, "removal_due")):
             assert run.ok("admin1", "member", "remind", "g9", "li",
                           "--at", at(2 + n, "10:00")) == (
-                f"Reminded li in g9 to fix the nickname '李x明' (reminder {n} of 3; "
-                f"{status}).\n")
+                f"Reminded li in g9 at {iso(2 + n, '10:00')} to fix the nickname '李x明' "
+                f"(reminder {n} of 3; {status}).\n")
             if n == 2:
                 assert run.standings("g9", "li") == [row(
                     "g9", "li", "李x明", "active", 0, iso(2, "11:00"), nickname_ok=False,
@@ -387,7 +392,8 @@ class TestR2Estate:
             reminders=3)]
 
         assert run.ok("li", "member", "rename", "g9", "li", "g9#1001@李x明",
-                      "--at", at(6, "08:00")) == "Renamed li in g9: 李x明 → g9#1001@李x明.\n"
+                      "--at", at(6, "08:00")) == (
+            f"Renamed li in g9 at {iso(6, '08:00')}: 李x明 → g9#1001@李x明.\n")
 
         assert run.standings("g9", "li") == [
             row("g9", "li", "g9#1001@李x明", "active", 0, iso(6, "08:00"))]
@@ -403,8 +409,8 @@ class TestR2Estate:
                "--relation", "owner", "--invited-by", "wang", "--verified-by", "admin1",
                "--at", at(2, "11:00"))
         assert run.ok("li", "member", "rename", "g9", "li", "李x明", "--at", at(3, "09:00")) == (
-            "Renamed li in g9: g9#1001 → 李x明. The nickname does not follow the group's "
-            "pattern: remind them to fix it.\n")
+            f"Renamed li in g9 at {iso(3, '09:00')}: g9#1001 → 李x明. The nickname does not "
+            "follow the group's pattern: remind them to fix it.\n")
         assert run.standings("g9", "li") == [
             row("g9", "li", "李x明", "active", 0, iso(2, "11:00"), nickname_ok=False)]
 
@@ -417,21 +423,22 @@ class TestR2Estate:
                            "--message", "m-778", "--excerpt", "砍一刀 http://…",
                            "--at", at(10, "10:00"))
         out = run.ok("admin1", "flag", "confirm", flag[:8], "--at", at(10, "11:00"))
-        assert out.startswith(f"Confirmed flag {flag[:8]}: zhao in g9 is warned "
-                              "(1 of 3 strikes, warned).\n")
+        assert out.startswith(f"Confirmed flag {flag[:8]} at {iso(10, '11:00')}: zhao in g9 is "
+                              "warned (1 of 3 strikes, warned).\n")
         assert run.standings("g9", "zhao") == [
             row("g9", "zhao", "g9#1201@赵姐", "warned", 1, iso(10, "11:00"))]
 
         out = run.ok("admin1", "warn", "g9", "zhao", "--category", "flooding", "--reason",
                      "刷屏 40 条", "--at", at(11, "10:00"))
-        assert out.startswith("Warned zhao in g9 for flooding: 2 of 3 strikes, warned.\n")
+        assert out.startswith(f"Warned zhao in g9 for flooding at {iso(11, '10:00')}: 2 of 3 "
+                              "strikes, warned.\n")
         assert run.standings("g9", "zhao") == [
             row("g9", "zhao", "g9#1201@赵姐", "warned", 2, iso(10, "11:00"))]
 
         out = run.ok("admin1", "warn", "g9", "zhao", "--category", "health_pitch", "--reason",
                      "推销保健品", "--at", at(12, "10:00"))
-        assert out.startswith("Warned zhao in g9 for health_pitch: 3 of 3 strikes, "
-                              "removal_due.\n")
+        assert out.startswith(f"Warned zhao in g9 for health_pitch at {iso(12, '10:00')}: "
+                              "3 of 3 strikes, removal_due.\n")
         # 管理员有权: the admin may remove; nothing removes the member by itself.
         assert run.standings("g9", "zhao") == [
             row("g9", "zhao", "g9#1201@赵姐", "removal_due", 3, iso(12, "10:00"))]
@@ -451,7 +458,8 @@ class TestR2Estate:
         out = run.ok("admin1", "member", "remove", "g9", "wang", "--temporary", "--reason",
                      "与邻居争吵，劝阻无效", "--at", at(13, "21:00"))
         removal = out.rstrip("\n").split("\n")[-1]
-        assert out == f"Temporarily removed wang from g9: 与邻居争吵，劝阻无效\n{removal}\n"
+        assert out == (f"Temporarily removed wang from g9 at {iso(13, '21:00')}: "
+                       f"与邻居争吵，劝阻无效\n{removal}\n")
         assert run.standings("g9") == [
             row("g9", "wang", "g9#1003@王x", "temporarily_removed", 0, iso(13, "21:00"))]
         # Out of the group pending mediation: no further sanction can reach them.
@@ -461,7 +469,8 @@ class TestR2Estate:
             "readmit them first")
 
         assert run.ok("admin1", "member", "readmit", "g9", "wang", "--note",
-                      "业委会调解后重新邀请", "--at", at(15, "10:00")) == "Readmitted wang to g9.\n"
+                      "业委会调解后重新邀请", "--at", at(15, "10:00")) == (
+            f"Readmitted wang to g9 at {iso(15, '10:00')}.\n")
 
         assert run.standings("g9") == [
             row("g9", "wang", "g9#1003@王x", "active", 0, iso(15, "10:00"))]
@@ -516,10 +525,12 @@ class TestR3Corporate:
 
         assert run.ok("admin1", "member", "admit", "hq", "li", "--nickname", "销售部-李四",
                       "--invited-by", "admin1", "--verified-by", "admin1",
-                      "--at", at(6, "11:00", month=1)) == "Admitted li to hq as 销售部-李四.\n"
+                      "--at", at(6, "11:00", month=1)) == (
+            f"Admitted li to hq as 销售部-李四 at {iso(6, '11:00', month=1)}.\n")
         assert run.ok("admin1", "member", "admit", "hq", "zhou", "--nickname", "财务部-周七",
                       "--invited-by", "hr", "--verified-by", "admin1",
-                      "--at", at(6, "11:30", month=1)) == "Admitted zhou to hq as 财务部-周七.\n"
+                      "--at", at(6, "11:30", month=1)) == (
+            f"Admitted zhou to hq as 财务部-周七 at {iso(6, '11:30', month=1)}.\n")
         assert [(r["member"], r["status"]) for r in run.standings("hq")] == [
             ("li", "active"), ("zhang", "active"), ("zhou", "active")]
 
@@ -527,7 +538,8 @@ class TestR3Corporate:
         """「第七条 成员实名制管理:进群人员必须实名制,群昵称命名规则:部门〔huzhidao.com〕+员工姓名,例如:行政人事部-张某某(总裁、副总裁、各分管副总直接使用姓名)。」"""
         assert run.ok("admin1", "member", "admit", "hq", "ceo", "--nickname", "王建国",
                       "--exemption", "executive", "--verified-by", "admin1",
-                      "--at", at(6, "12:00", month=1)) == "Admitted ceo to hq as 王建国.\n"
+                      "--at", at(6, "12:00", month=1)) == (
+            f"Admitted ceo to hq as 王建国 at {iso(6, '12:00', month=1)}.\n")
         # The same plain name without the exemption breaks the pattern.
         run.ok("admin1", "member", "admit", "hq", "wang", "--nickname", "王小明",
                "--verified-by", "admin1", "--at", at(6, "12:00", month=1))
@@ -559,7 +571,7 @@ class TestR3Corporate:
                      "--remove", "li", "--reason", "2026年第二季度人事变动",
                      "--at", at(1, "10:00", month=7))
         review = out.rstrip("\n").split("\n")[-1]
-        assert out == f"Reviewed hq: kept 2, removed 1.\n{review}\n"
+        assert out == f"Reviewed hq at {iso(1, '10:00', month=7)}: kept 2, removed 1.\n{review}\n"
         # A recent review (yesterday): zhou's next one is not due yet.
         recent = (datetime.now(CST) - timedelta(days=1)).replace(second=0, microsecond=0)
         run.ok("admin1", "group", "review", "hq", "--keep", "zhou", "--reason", "定期梳理",
@@ -646,7 +658,8 @@ class TestR4Referees:
         out = run.ok("tang", "flag", "raise", "mf", "wu", "--category", "off_hours",
                      "--message", "m-42", "--message-at", message_at, "--at", at(TUE, "23:00"))
         flag = out.rstrip("\n").split("\n")[-1]
-        assert out == f"Flagged m-42 of wu in mf as off_hours (非发言时段).\n{flag}\n"
+        assert out == (f"Flagged m-42 of wu in mf as off_hours (非发言时段) at "
+                       f"{iso(TUE, '23:00')}.\n{flag}\n")
 
         run.ok("jzl", "flag", "confirm", flag[:8], "--at", at(TUE, "23:30"))
 
@@ -671,7 +684,7 @@ class TestR4Referees:
         out = run.ok("jzl", "flag", "confirm", flag[:8], "--at", at(TUE, "09:10"))
 
         warning = out.rstrip("\n").split("\n")[-1]
-        assert out == (f"Confirmed flag {flag[:8]}: he in mf is warned "
+        assert out == (f"Confirmed flag {flag[:8]} at {iso(TUE, '09:10')}: he in mf is warned "
                        f"(1 of 3 strikes, removed).\n{warning}\n")
         assert run.standings("mf", "he") == [
             row("mf", "he", "四川成都-何方", "removed", 1, iso(TUE, "09:10"))]
@@ -686,7 +699,8 @@ class TestR4Referees:
     def test_an_ad_is_a_strike_not_a_removal(self, run: Cli) -> None:
         """「5、严禁在群内发布商业广告。」 — unlike 三.4, no removal on sight."""
         out = run.ok("jzl", "warn", "mf", "he", "--category", "ads", "--at", at(TUE, "09:10"))
-        assert out.startswith("Warned he in mf for ads: 1 of 3 strikes, warned.\n")
+        assert out.startswith(f"Warned he in mf for ads at {iso(TUE, '09:10')}: 1 of 3 strikes, "
+                              "warned.\n")
         assert run.standings("mf", "he") == [
             row("mf", "he", "四川成都-何方", "warned", 1, iso(TUE, "09:10"))]
 
@@ -708,8 +722,8 @@ class TestR1CompanyAsLived:
         for n in (1, 2, 3, 4):
             assert run.ok("admin1", "member", "remind", "sales", "zhang",
                           "--at", at(2 + n, "10:00")) == (
-                f"Reminded zhang in sales to fix the nickname '张三' (reminder {n}; the rules "
-                "set no sanction for ignored reminders; active).\n")
+                f"Reminded zhang in sales at {iso(2 + n, '10:00')} to fix the nickname '张三' "
+                f"(reminder {n}; the rules set no sanction for ignored reminders; active).\n")
 
         assert run.standings("sales", "zhang") == [row(
             "sales", "zhang", "张三", "active", 0, iso(2, "11:00"), nickname_ok=False,
@@ -728,7 +742,7 @@ class TestR1CompanyAsLived:
         """
         assert run.ok("admin1", "member", "admit", "sales", "new", "--nickname", nickname,
                       "--verified-by", "admin1", "--at", at(2, "11:00")) == (
-            f"Admitted new to sales as {nickname}.\n")
+            f"Admitted new to sales as {nickname} at {iso(2, '11:00')}.\n")
         assert run.standings("sales", "new")[0]["nickname_ok"] is True
 
     def test_a_third_strike_recorded_late_says_the_standing_then_and_now(
@@ -741,7 +755,7 @@ class TestR1CompanyAsLived:
                      "--at", at(5, "10:00"))
 
         assert out.split("\n")[0] == (
-            f"Warned li in sales for harmful: 2 of 3 strikes, warned at {iso(5, '10:00')}; "
+            f"Warned li in sales for harmful at {iso(5, '10:00')}: 2 of 3 strikes, warned; "
             "now 3 of 3 strikes, removal_due.")
         assert run.standings("sales", "li") == [
             row("sales", "li", "销售部-李四", "removal_due", 3, iso(10, "10:00"))]
@@ -760,7 +774,8 @@ class TestR1CompanyAsLived:
         out = run.ok("boss", "warn", "sales", "li", "--category", "defiance",
                      "--reason", "执意退群", "--at", at(4, "20:00"))
 
-        assert out.split("\n")[0] == "Warned li in sales for defiance: 1 of 3 strikes, left."
+        assert out.split("\n")[0] == (f"Warned li in sales for defiance at {iso(4, '20:00')}: "
+                                      "1 of 3 strikes, left.")
         assert run.standings("sales", "li") == [
             row("sales", "li", "销售部-李四", "left", 1, iso(4, "20:00"))]
         left, strike = run.history("sales", "li")[1:]
@@ -811,7 +826,8 @@ class TestR2EstateAsLived:
         """「成员的昵称建议采用“楼号#房号@昵称/名字”的形式」「至少备注房间号,方便群内交流邻里辨析。」"""
         assert run.ok("admin1", "member", "admit", "g9", "zhou", "--nickname", nickname,
                       "--relation", "owner", "--invited-by", "wang", "--verified-by", "admin1",
-                      "--at", at(2, "11:00")) == f"Admitted zhou to g9 as {nickname}.\n"
+                      "--at", at(2, "11:00")) == (
+            f"Admitted zhou to g9 as {nickname} at {iso(2, '11:00')}.\n")
         assert run.standings("g9", "zhou") == [
             row("g9", "zhou", nickname, "active", 0, iso(2, "11:00"))]
 
@@ -839,11 +855,12 @@ class TestR2EstateAsLived:
             row("g9", "wang", "g9#1003@王x", "left", 0, iso(3, "09:00"))]
 
         assert run.ok(*admit, "--invited-by", "owner1", "--at", at(3, "10:00")) == (
-            "Admitted li to g9 as g9#1001@李x明.\n")
+            f"Admitted li to g9 as g9#1001@李x明 at {iso(3, '10:00')}.\n")
         # A resident relative, now a member, invites in turn.
         assert run.ok("admin1", "member", "admit", "g9", "zhao", "--nickname", "g9#1201@赵姐",
                       "--relation", "owner", "--invited-by", "li", "--verified-by", "admin1",
-                      "--at", at(3, "11:00")) == "Admitted zhao to g9 as g9#1201@赵姐.\n"
+                      "--at", at(3, "11:00")) == (
+            f"Admitted zhao to g9 as g9#1201@赵姐 at {iso(3, '11:00')}.\n")
         admitted = run.history("g9", "zhao")[0]
         assert (admitted["invited_by"], admitted["verified_by"]) == ("li", "admin1")
 
@@ -881,9 +898,11 @@ class TestR2EstateAsLived:
                      "--rulebook", str(amended), "--resolution", "业主之家代表会议决议 2026-11 号",
                      "--effective", at(3, "00:00"))
 
-        assert out == "".join(
-            f"Amended the rules of {key}: estate v2 in force from {iso(3, '00:00')} by "
-            "业主之家代表会议决议 2026-11 号.\n" for key in ("g10", "g11", "g9"))
+        # Recorded now (no --at), effective from the 3rd: the reply names both.
+        assert re.fullmatch("".join(
+            f"Amended the rules of {key} at {NOW_SHAPE}: estate v2 in force from "
+            f"{re.escape(iso(3, '00:00'))} by 业主之家代表会议决议 2026-11 号.\n"
+            for key in ("g10", "g11", "g9")), out), out
         assert [(g["group"], g["rulebook"]) for g in run.json("group", "list")] == [
             ("g10", "estate v2"), ("g11", "estate v2"), ("g9", "estate v2"),
             ("sales", "company v1")]
@@ -914,7 +933,8 @@ class TestR3CorporateAsLived:
 
         assert run.ok("admin1", "member", "exempt", "hq", "wang", "--exemption", "executive",
                       "--at", at(1, "09:00", month=3)) == (
-            "Exempted wang in hq (executive) as 王建国. The nickname follows the rules.\n")
+            f"Exempted wang in hq (executive) as 王建国 at {iso(1, '09:00', month=3)}. The "
+            "nickname follows the rules.\n")
 
         assert run.standings("hq", "wang") == [
             row("hq", "wang", "王建国", "active", 0, iso(6, "12:00", month=1),
@@ -947,8 +967,8 @@ class TestR3CorporateAsLived:
                      "--at", at(7, "10:00", month=1))
 
         caution = out.rstrip("\n").split("\n")[-1]
-        assert out == ("Cautioned zhang in hq for off_topic: no strike (0 of 3 strikes, "
-                       f"active).\n{caution}\n")
+        assert out == (f"Cautioned zhang in hq for off_topic at {iso(7, '10:00', month=1)}: no "
+                       f"strike (0 of 3 strikes, active).\n{caution}\n")
         assert run.json("project", "strikes", "--group", "hq") == []
         cautioned = run.history("hq", "zhang")[-1]
         assert (cautioned["event"], cautioned["actor"], cautioned["caution_id"],
@@ -1028,7 +1048,8 @@ class TestR4RefereesAsLived:
         """「要求大家发信息的时间是每天午夜的0:00开始到7:30」「其他时间请不要闲聊。」"""
         out = run.ok("jzl", "warn", "mf", "wu", "--category", "off_hours",
                      "--at", at(TUE, "07:30:01"))
-        assert out.split("\n")[0] == "Warned wu in mf for off_hours: 1 of 3 strikes, warned."
+        assert out.split("\n")[0] == (f"Warned wu in mf for off_hours at 2026-11-{TUE}T07:30:01"
+                                      "+08:00: 1 of 3 strikes, warned.")
 
     def test_ignored_reminders_are_counted_and_never_a_sanction(self, run: Cli) -> None:
         """「3、所有群员在进入本微信群后,一律以“地区-姓名”为群昵称。」 — no sanction named."""

@@ -352,13 +352,15 @@ class TestAmending:
         assert str(refused.value) == "resolution is empty: say it in words"
         assert len(registered.group(GROUP).versions) == 1
 
-    def test_an_effective_date_needs_a_time_zone(self, registered: Ledger,
-                                                 books: tuple[str, str]) -> None:
-        with pytest.raises(InvalidInput) as refused:
-            registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
-                                   resolution=RESOLUTION, effective=T.replace(tzinfo=None))
+    def test_an_effective_date_without_an_offset_is_read_in_the_ledgers_default_zone(
+            self, registered: Ledger, books: tuple[str, str]) -> None:
+        # Rules A name no time zone, so the ledger's default (UTC unless LEDGER_TZ) reads it.
+        version = registered.amend_rules(actor=OWNER, group=GROUP, rulebook=books[1],
+                                         resolution=RESOLUTION,
+                                         effective=datetime(2026, 11, 26, 0, 0))
 
-        assert str(refused.value) == "--effective needs a time zone offset, e.g. 2026-11-25T09:30+08:00"
+        effective = registered.group(GROUP).versions[version - 1].effective_at
+        assert effective.isoformat() == "2026-11-26T00:00:00+00:00"
 
 
 # Rulebook files ------------------------------------------------------------------------
@@ -425,6 +427,21 @@ class TestRulebookFileErrors:
 
         assert (book.name, source, list(book.categories), len(book.posting.windows)) == (
             "checked", str(tmp_path / "broken.toml"), ["nickname", "ads", "off_hours"], 2)
+
+    def test_the_groups_zone_is_the_timezone_key_else_the_posting_windows_zone(
+            self, tmp_path: Path) -> None:
+        without = load(write(tmp_path))[0]
+        berlin = load(write(tmp_path, 3, 'timezone = "Europe/Berlin"'))[0]
+
+        assert (str(without.zone), str(berlin.zone)) == ("Asia/Shanghai", "Europe/Berlin")
+        assert "timezone" not in without.document() and berlin.document()["timezone"] == (
+            "Europe/Berlin")
+
+    def test_an_unknown_time_zone_names_its_line(self, tmp_path: Path) -> None:
+        path = write(tmp_path, 3, 'timezone = "Mars/Olympus"')
+
+        assert refusal(path) == (f"{path}:3: timezone: unknown time zone 'Mars/Olympus': use an "
+                                 "IANA name such as Asia/Shanghai")
 
     def test_a_misspelt_key_names_its_line(self, tmp_path: Path) -> None:
         path = write(tmp_path, 5, "limt = 3")

@@ -42,7 +42,7 @@ from ledger.events import (
     RoleRevoked,
     WarningIssued,
 )
-from tests.conftest import NOW, Clock
+from tests.conftest import CST, NOW, Clock
 
 GROUP = "g9"
 OWNER = "wx_owner"
@@ -569,15 +569,25 @@ class TestWarnings:
         assert recorded(g9) == before + 1
         assert g9.history(GROUP, LI)[-1].occurred_at.utcoffset() == timedelta(0)
 
-    def test_a_time_without_an_offset_is_refused(self, g9):
+    def test_a_time_without_an_offset_is_read_in_the_zone_of_the_groups_rulebook(self, g9):
+        admit(g9)  # g9 is under builtin:default, whose zone is Asia/Shanghai
+
+        g9.warn(actor=ADMIN, group=GROUP, member=LI, category="ads",
+                at=datetime(2026, 11, 25, 9, 30))
+
+        stored = g9.history(GROUP, LI)[-1].occurred_at
+        assert stored == datetime(2026, 11, 25, 9, 30, tzinfo=CST)
+        assert stored.utcoffset() == timedelta(hours=8)
+
+    def test_a_time_without_an_offset_after_now_in_the_groups_zone_is_refused(self, g9):
         admit(g9)
         before = recorded(g9)
 
-        with pytest.raises(InvalidInput) as refused:
+        with pytest.raises(FutureTime) as refused:  # NOW is 20:00 in Beijing
             g9.warn(actor=ADMIN, group=GROUP, member=LI, category="ads",
-                    at=datetime(2026, 11, 25, 9, 30))
+                    at=datetime(2026, 11, 25, 20, 30))
 
-        assert_message(refused, "needs a time zone offset", "+08:00")
+        assert_message(refused, "--at 2026-11-25T20:30:00+08:00 is in the future")
         assert recorded(g9) == before
 
     def test_an_unknown_category_earns_no_warning(self, g9):
