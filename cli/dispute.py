@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def dispute() -> None:
     """Open a dispute between members, note its mediation, resolve it.
 
@@ -30,8 +32,8 @@ def dispute() -> None:
 @dispute.command("open")
 @click.argument("group_id", metavar="GROUP")
 @click.option("--parties", required=True, metavar="M1,M2[,…]",
-              help="the members in the dispute, comma-separated (at least two)")
-@click.option("--summary", required=True, help="what it is about")
+              help=N_("the members in the dispute, comma-separated (at least two)"))
+@click.option("--summary", required=True, help=N_("what it is about"))
 @at_option
 @pass_session
 def open_(session: Session, group_id: str, parties: str, summary: str,
@@ -45,17 +47,18 @@ def open_(session: Session, group_id: str, parties: str, summary: str,
     Example:
       ledger --actor admin1 dispute open g9 --parties wx_li,wx_zhao --summary "停车位争吵"
     """
-    actor = session.actor("open a dispute")
+    actor = session.actor(_("open a dispute"))
     named = tuple(p.strip() for p in parties.split(",") if p.strip())
     dispute_id = session.ledger().open_dispute(actor=actor, group=group_id, parties=named,
                                                summary=summary, at=at)
-    click.echo(f"Opened a dispute in {group_id} between {', '.join(named)}.")
+    click.echo(_("Opened a dispute in {group_id} between {named}.").format(
+                 group_id=group_id, named=', '.join(named)))
     click.echo(dispute_id)
 
 
 @dispute.command("note")
 @click.argument("dispute_ref", metavar="DISPUTE")
-@click.option("--text", required=True, help="what happened in the mediation")
+@click.option("--text", required=True, help=N_("what happened in the mediation"))
 @at_option
 @pass_session
 def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> None:
@@ -65,18 +68,19 @@ def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> 
     Example:
       ledger --actor sec1 dispute note 7d0c2a91 --text "双方同意周六面谈"
     """
-    actor = session.actor("note a dispute")
+    actor = session.actor(_("note a dispute"))
     ledger = session.ledger()
-    case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
+    case = ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute"))
     ledger.note_dispute(actor=actor, dispute_id=case.case_id, text=text, at=at)
-    click.echo(f"Noted dispute {case.case_id[:8]} in {case.group}.")
+    click.echo(_("Noted dispute {case_id} in {group}.").format(
+                 case_id=case.case_id[:8], group=case.group))
 
 
 @dispute.command("resolve")
 @click.argument("dispute_ref", metavar="DISPUTE")
 @click.option("--outcome", required=True, type=click.Choice(["mediated", "withdrawn", "escalated"]),
-              help="how it ended")
-@click.option("--text", required=True, help="what was agreed or decided")
+              help=N_("how it ended"))
+@click.option("--text", required=True, help=N_("what was agreed or decided"))
 @at_option
 @pass_session
 def resolve(session: Session, dispute_ref: str, outcome: str, text: str,
@@ -88,11 +92,13 @@ def resolve(session: Session, dispute_ref: str, outcome: str, text: str,
     Example:
       ledger --actor admin1 dispute resolve 7d0c2a91 --outcome mediated --text "已和解"
     """
-    actor = session.actor("resolve a dispute")
+    actor = session.actor(_("resolve a dispute"))
     ledger = session.ledger()
-    case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
+    case = ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute"))
     waiting = ledger.resolve_dispute(actor=actor, dispute_id=case.case_id, outcome=outcome,  # type: ignore[arg-type]
                                      text=text, at=at)
-    awaiting = (f" Awaiting re-admission: {', '.join(waiting)}." if waiting
-                else " No party awaits re-admission.")
-    click.echo(f"Resolved dispute {case.case_id[:8]} in {case.group}: {outcome}.{awaiting}")
+    awaiting = (_(" Awaiting re-admission: {waiting}.").format(
+                  waiting=', '.join(waiting)) if waiting
+                else _(" No party awaits re-admission."))
+    click.echo(_("Resolved dispute {case_id} in {group}: {outcome}.{awaiting}").format(
+                 case_id=case.case_id[:8], group=case.group, outcome=outcome, awaiting=awaiting))

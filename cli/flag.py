@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option, filters, point_in_time, time_option
 from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def flag() -> None:
     """Flag a message that may break a rule; an admin confirms or dismisses it.
 
@@ -31,10 +33,10 @@ def flag() -> None:
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
-@click.option("--message", metavar="REF", help="which message (an id or link)")
-@click.option("--excerpt", help="the words that break the rule")
-@time_option("--message-at", "when the message was posted (needed for posting-window flags)")
+              help=N_("a category of the group's rulebook (see 'ledger group rules GROUP')"))
+@click.option("--message", metavar="REF", help=N_("which message (an id or link)"))
+@click.option("--excerpt", help=N_("the words that break the rule"))
+@time_option("--message-at", N_("when the message was posted (needed for posting-window flags)"))
 @at_option
 @pass_session
 def raise_(session: Session, group_id: str, member_id: str, category: str,
@@ -52,25 +54,28 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
       ledger --actor wx_zhu flag raise mf wx_tang --category off_hours \\
           --message-at 2026-11-24T15:10+08:00
     """
-    actor = session.actor("raise a flag")
+    actor = session.actor(_("raise a flag"))
     ledger = session.ledger()
     flag_id, joined = ledger.report(actor=actor, group=group_id, member=member_id,
                                     category=category, message=message, excerpt=excerpt,
                                     message_at=message_at, at=at)
     if joined:
-        click.echo(f"{message} of {member_id} in {group_id} is already flagged: {actor}'s "
-                   f"report joins flag {flag_id[:8]}.")
+        click.echo(_("{message} of {member_id} in {group_id} is already flagged: {actor}'s "
+                     "report joins flag {flag_id}.").format(
+                     message=message, member_id=member_id, group_id=group_id, actor=actor,
+                     flag_id=flag_id[:8]))
         click.echo(flag_id)
         return
     label = ledger.rules(group_id, as_of=message_at or at).rulebook.category(category).zh
-    click.echo(f"Flagged {message or 'a message'} of {member_id} in {group_id} as {category} "
-               f"({label}).")
+    click.echo(_("Flagged {message} of {member_id} in {group_id} as {category} ({label}).").format(
+                 message=message or 'a message', member_id=member_id, group_id=group_id,
+                 category=category, label=label))
     click.echo(flag_id)
 
 
 @flag.command("confirm")
 @click.argument("flag_ref", metavar="FLAG")
-@click.option("--note", help="what the reviewer found")
+@click.option("--note", help=N_("what the reviewer found"))
 @at_option
 @pass_session
 def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | None) -> None:
@@ -83,19 +88,20 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     Example:
       ledger --actor admin1 flag confirm 3f2a9c1e
     """
-    actor = session.actor("confirm a flag")
+    actor = session.actor(_("confirm a flag"))
     ledger = session.ledger()
-    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what=_("flag"))
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
-    click.echo(f"Confirmed flag {case.case_id[:8]}: {case.member} in {case.group} is warned "
-               f"({describe_sanction(ledger, case.group, case.member, at)}).")
+    click.echo(_("Confirmed flag {case_id}: {member} in {group} is warned ({standing}).").format(
+                 case_id=case.case_id[:8], member=case.member, group=case.group,
+                 standing=describe_sanction(ledger, case.group, case.member, at)))
     click.echo(warning_id)
 
 
 @flag.command("dismiss")
 @click.argument("flag_ref", metavar="FLAG")
-@click.option("--reason", required=True, help="why the flag does not stand")
+@click.option("--reason", required=True, help=N_("why the flag does not stand"))
 @at_option
 @pass_session
 def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -> None:
@@ -105,18 +111,19 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
     Example:
       ledger --actor admin1 flag dismiss 3f2a9c1e --reason "经核实属实，非谣言"
     """
-    actor = session.actor("dismiss a flag")
+    actor = session.actor(_("dismiss a flag"))
     ledger = session.ledger()
-    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what=_("flag"))
     ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
                         flag_id=case.case_id, reason=reason, at=at)
-    click.echo(f"Dismissed flag {case.case_id[:8]} against {case.member} in {case.group}.")
+    click.echo(_("Dismissed flag {case_id} against {member} in {group}.").format(
+                 case_id=case.case_id[:8], member=case.member, group=case.group))
 
 
 @flag.command("list")
 @filters
 @click.option("--state", type=click.Choice(["open", "confirmed", "dismissed"]),
-              help="only flags in this state")
+              help=N_("only flags in this state"))
 @point_in_time
 @format_option
 @pass_session

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from ledger.fold import MembershipState
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def member() -> None:
     """Record a member's admission, renames, exemptions, cautions, removal, re-admission or
     departure, and list a group's members.
@@ -32,13 +34,13 @@ def member() -> None:
 @member.command("admit")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--nickname", required=True, help="the nickname shown in the group")
-@click.option("--invited-by", metavar="MEMBER", help="who invited them")
-@click.option("--verified-by", metavar="MEMBER", help="who verified their identity")
+@click.option("--nickname", required=True, help=N_("the nickname shown in the group"))
+@click.option("--invited-by", metavar="MEMBER", help=N_("who invited them"))
+@click.option("--verified-by", metavar="MEMBER", help=N_("who verified their identity"))
 @click.option("--relation", metavar="KIND",
-              help="how they belong, as the rulebook names it (e.g. owner, family, tenant)")
+              help=N_("how they belong, as the rulebook names it (e.g. owner, family, tenant)"))
 @click.option("--exemption", metavar="KEY",
-              help="a nickname exemption of the rulebook (e.g. executive)")
+              help=N_("a nickname exemption of the rulebook (e.g. executive)"))
 @at_option
 @pass_session
 def admit(session: Session, group_id: str, member_id: str, nickname: str,
@@ -53,17 +55,19 @@ def admit(session: Session, group_id: str, member_id: str, nickname: str,
       ledger --actor admin1 member admit g9 wx_li --nickname "李x明" \\
           --invited-by wx_wang --verified-by admin1 --relation owner
     """
-    actor = session.actor("admit a member")
+    actor = session.actor(_("admit a member"))
     state = session.ledger().admit(actor=actor, group=group_id, member=member_id,
                                    nickname=nickname, invited_by=invited_by,
                                    verified_by=verified_by, relation=relation,
                                    exemption=exemption, at=at)
-    click.echo(f"Admitted {member_id} to {group_id} as {nickname}.{_nickname_note(state)}")
+    click.echo(_("Admitted {member_id} to {group_id} as {nickname}.{state}").format(
+                 member_id=member_id, group_id=group_id, nickname=nickname,
+                 state=_nickname_note(state)))
 
 
 def _nickname_note(state: MembershipState) -> str:
     if state.nickname_ok is False:
-        return " The nickname does not follow the group's pattern: remind them to fix it."
+        return _(" The nickname does not follow the group's pattern: remind them to fix it.")
     return ""
 
 
@@ -81,11 +85,13 @@ def rename(session: Session, group_id: str, member_id: str, nickname: str,
     Example:
       ledger --actor admin1 member rename g9 wx_li "g9#1001@李x明"
     """
-    actor = session.actor("rename a member")
+    actor = session.actor(_("rename a member"))
     ledger = session.ledger()
     old = ledger.rename(actor=actor, group=group_id, member=member_id, nickname=nickname, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    click.echo(f"Renamed {member_id} in {group_id}: {old} → {nickname}.{_nickname_note(state)}")
+    click.echo(_("Renamed {member_id} in {group_id}: {old} → {nickname}.{state}").format(
+                 member_id=member_id, group_id=group_id, old=old, nickname=nickname,
+                 state=_nickname_note(state)))
 
 
 @member.command("remind")
@@ -101,22 +107,26 @@ def remind(session: Session, group_id: str, member_id: str, at: datetime | None)
     Example:
       ledger --actor admin1 member remind g9 wx_li
     """
-    actor = session.actor("remind a member")
+    actor = session.actor(_("remind a member"))
     ledger = session.ledger()
     count = ledger.remind(actor=actor, group=group_id, member=member_id, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
     limit = state.reminders_before_removal
-    count_text = (f"reminder {count} of {limit}" if limit is not None
-                  else f"reminder {count}; the rules set no sanction for ignored reminders")
-    click.echo(f"Reminded {member_id} in {group_id} to fix the nickname {state.nickname!r} "
-               f"({count_text}; {state.status}).")
+    count_text = (_("reminder {count} of {limit}").format(
+                    count=count, limit=limit) if limit is not None
+                  else _("reminder {count}; the rules set no sanction for ignored reminders").format(
+                         count=count))
+    click.echo(_("Reminded {member_id} in {group_id} to fix the nickname {nickname!r} "
+                 "({count_text}; {status}).").format(
+                 member_id=member_id, group_id=group_id, nickname=state.nickname,
+                 count_text=count_text, status=state.status))
 
 
 @member.command("exempt")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--exemption", required=True, metavar="KEY",
-              help="a nickname exemption of the rulebook (e.g. executive)")
+              help=N_("a nickname exemption of the rulebook (e.g. executive)"))
 @at_option
 @pass_session
 def exempt(session: Session, group_id: str, member_id: str, exemption: str,
@@ -128,23 +138,24 @@ def exempt(session: Session, group_id: str, member_id: str, exemption: str,
     Example:
       ledger --actor admin1 member exempt hq wx_wang --exemption executive
     """
-    actor = session.actor("grant a nickname exemption")
+    actor = session.actor(_("grant a nickname exemption"))
     ledger = session.ledger()
     ok = ledger.exempt(actor=actor, group=group_id, member=member_id, exemption=exemption,
                        at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    complies = ("" if ok is None else " The nickname follows the rules." if ok
-                else " The nickname still does not follow the rules: remind them to fix it.")
-    click.echo(f"Exempted {member_id} in {group_id} ({exemption}) as {state.nickname}."
-               f"{complies}")
+    complies = ("" if ok is None else _(" The nickname follows the rules.") if ok
+                else _(" The nickname still does not follow the rules: remind them to fix it."))
+    click.echo(_("Exempted {member_id} in {group_id} ({exemption}) as {nickname}.{complies}").format(
+                 member_id=member_id, group_id=group_id, exemption=exemption,
+                 nickname=state.nickname, complies=complies))
 
 
 @member.command("caution")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
-@click.option("--reason", required=True, help="what they did, in the group's words")
+              help=N_("a category of the group's rulebook (see 'ledger group rules GROUP')"))
+@click.option("--reason", required=True, help=N_("what they did, in the group's words"))
 @at_option
 @pass_session
 def caution(session: Session, group_id: str, member_id: str, category: str, reason: str,
@@ -157,24 +168,27 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
       ledger --actor 总裁办-刘敏 member caution hq 销售部-李四 --category off_topic \\
           --reason "工作群内闲聊，善意提醒"
     """
-    actor = session.actor("caution a member")
+    actor = session.actor(_("caution a member"))
     ledger = session.ledger()
     caution_id = ledger.caution(actor=actor, group=group_id, member=member_id,
                                 category=category, reason=reason, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
-    click.echo(f"Cautioned {member_id} in {group_id} for {category}: no strike "
-               f"({state.live_strikes} of {state.strike_limit} strikes, {state.status}).")
+    click.echo(_("Cautioned {member_id} in {group_id} for {category}: no strike ({live_strikes} "
+                 "of {strike_limit} strikes, {status}).").format(
+                 member_id=member_id, group_id=group_id, category=category,
+                 live_strikes=state.live_strikes, strike_limit=state.strike_limit,
+                 status=state.status))
     click.echo(caution_id)
 
 
 @member.command("remove")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--reason", required=True, help="why, in the group's words")
+@click.option("--reason", required=True, help=N_("why, in the group's words"))
 @click.option("--temporary", is_flag=True,
-              help="a temporary removal (a dispute pending mediation); re-admission expected")
+              help=N_("a temporary removal (a dispute pending mediation); re-admission expected"))
 @click.option("--dispute", "dispute_ref", metavar="DISPUTE",
-              help="the dispute it is for ('dispute open' printed its id)")
+              help=N_("the dispute it is for ('dispute open' printed its id)"))
 @at_option
 @pass_session
 def remove(session: Session, group_id: str, member_id: str, reason: str, temporary: bool,
@@ -187,24 +201,25 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
     Example:
       ledger --actor admin1 member remove g9 wx_li --temporary --reason "争吵劝阻无效"
     """
-    actor = session.actor("remove a member")
+    actor = session.actor(_("remove a member"))
     ledger = session.ledger()
-    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute")).case_id
                if dispute_ref else None)
     removal_id = ledger.remove(actor=actor, group=group_id, member=member_id, reason=reason,
                                temporary=temporary, dispute=dispute, at=at)
     kind = "Temporarily removed" if temporary else "Removed"
-    linked = f" (dispute {dispute[:8]})" if dispute else ""
-    click.echo(f"{kind} {member_id} from {group_id}: {reason}{linked}")
+    linked = _(" (dispute {dispute})").format(dispute=dispute[:8]) if dispute else ""
+    click.echo(_("{kind} {member_id} from {group_id}: {reason}{linked}").format(
+                 kind=kind, member_id=member_id, group_id=group_id, reason=reason, linked=linked))
     click.echo(removal_id)
 
 
 @member.command("readmit")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--note", help="e.g. the mediation that led to it")
+@click.option("--note", help=N_("e.g. the mediation that led to it"))
 @click.option("--dispute", "dispute_ref", metavar="DISPUTE",
-              help="the dispute whose mediation led to it")
+              help=N_("the dispute whose mediation led to it"))
 @at_option
 @pass_session
 def readmit(session: Session, group_id: str, member_id: str, note: str | None,
@@ -215,23 +230,24 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
     Example:
       ledger --actor admin1 member readmit g9 wx_li --note "调解后重新邀请"
     """
-    actor = session.actor("readmit a member")
+    actor = session.actor(_("readmit a member"))
     ledger = session.ledger()
-    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute")).case_id
                if dispute_ref else None)
     ledger.readmit(actor=actor, group=group_id, member=member_id, note=note, dispute=dispute,
                    at=at)
-    linked = f" (dispute {dispute[:8]})" if dispute else ""
-    click.echo(f"Readmitted {member_id} to {group_id}{linked}.")
+    linked = _(" (dispute {dispute})").format(dispute=dispute[:8]) if dispute else ""
+    click.echo(_("Readmitted {member_id} to {group_id}{linked}.").format(
+                 member_id=member_id, group_id=group_id, linked=linked))
 
 
 @member.command("leave")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--note", help="anything said on leaving")
+@click.option("--note", help=N_("anything said on leaving"))
 @click.option("--violation", metavar="CATEGORY",
-              help="record the departure as a violation of this category, with a strike "
-                   "(R1: quitting on purpose); the owner or an admin")
+              help=N_("record the departure as a violation of this category, with a strike (R1: "
+                      "quitting on purpose); the owner or an admin"))
 @at_option
 @pass_session
 def leave(session: Session, group_id: str, member_id: str, note: str | None,
@@ -244,13 +260,15 @@ def leave(session: Session, group_id: str, member_id: str, note: str | None,
       ledger --actor wx_li member leave g9 wx_li --note "搬家了"
       ledger --actor admin1 member leave sales 销售部-王五 --violation defiance --note "执意退群"
     """
-    actor = session.actor("record a departure")
+    actor = session.actor(_("record a departure"))
     warning_id = session.ledger().leave(actor=actor, group=group_id, member=member_id,
                                         note=note, violation=violation, at=at)
     if warning_id is None:
-        click.echo(f"{member_id} left {group_id}.")
+        click.echo(_("{member_id} left {group_id}.").format(
+                     member_id=member_id, group_id=group_id))
     else:
-        click.echo(f"{member_id} left {group_id}, warned for {violation}.")
+        click.echo(_("{member_id} left {group_id}, warned for {violation}.").format(
+                     member_id=member_id, group_id=group_id, violation=violation))
         click.echo(warning_id)
 
 
@@ -262,7 +280,7 @@ MEMBER_FIELDS = ("member", "nickname", "status", "strikes", "since", "nickname_o
 @click.argument("group_id", metavar="GROUP")
 @click.option("--status", type=click.Choice(["active", "warned", "removal_due",
                                              "temporarily_removed", "removed", "left"]),
-              help="only members of this status")
+              help=N_("only members of this status"))
 @format_option
 @pass_session
 def list_members(session: Session, group_id: str, status: str | None, fmt: str) -> None:

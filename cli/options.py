@@ -12,12 +12,13 @@ import click
 
 from ledger.clock import check_not_future, now, parse_time
 from ledger.errors import InvalidInput
+from ledger.i18n import N_, _
 
 
 def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--at", "at", metavar="TIME", callback=_parse_at,
-        help="when it happened (ISO 8601, e.g. 2026-11-25T09:30+08:00); default now",
+        help=N_("when it happened (ISO 8601, e.g. 2026-11-25T09:30+08:00); default now"),
     )(function)
 
 
@@ -32,17 +33,17 @@ def time_option(name: str, help: str, *,
 
 def point_in_time(function: Callable[..., Any]) -> Callable[..., Any]:
     """--as-of and --known-at, which every query takes."""
-    function = time_option("--known-at", "from what had been recorded by this time "
-                           "(recorded-at ≤ TIME)", past=True)(function)
-    return time_option("--as-of", "from the facts that had happened by this time "
-                       "(occurred-at ≤ TIME)", past=True)(function)
+    function = time_option("--known-at", N_("from what had been recorded by this time "
+                                          "(recorded-at ≤ TIME)"), past=True)(function)
+    return time_option("--as-of", N_("from the facts that had happened by this time "
+                                      "(occurred-at ≤ TIME)"), past=True)(function)
 
 
 def filters(function: Callable[..., Any]) -> Callable[..., Any]:
     """--group and --member, which narrow a list to one group or one member."""
     function = click.option("--member", "member_id", metavar="MEMBER",
-                            help="only this member")(function)
-    return click.option("--group", "group_id", metavar="GROUP", help="only this group")(function)
+                            help=N_("only this member"))(function)
+    return click.option("--group", "group_id", metavar="GROUP", help=N_("only this group"))(function)
 
 
 def _parse_past(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -51,8 +52,8 @@ def _parse_past(ctx: click.Context, param: click.Parameter, value: str | None) -
         try:
             check_not_future(moment, now(), what=f"--{param.name.replace('_', '-')}")
         except InvalidInput as error:
-            raise click.BadParameter(f"{error}: the ledger answers for moments that have "
-                                     "passed") from None
+            raise click.BadParameter(_("{error}: the ledger answers for moments that have passed").format(
+                                       error=error)) from None
     return moment
 
 

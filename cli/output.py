@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ledger.i18n import N_, _, column_title
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -23,7 +25,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="table for people; json, jsonl or csv for machines",
+        help=N_("table for people; json, jsonl or csv for machines"),
     )(function)
 
 
@@ -62,7 +64,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return for_people(str(value).replace("\n", " "))
 
 
@@ -83,16 +85,19 @@ def for_terminal(text: str) -> str:
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """Rows aligned in columns, for people."""
+    """Rows aligned in columns, for people, under the columns' titles in the language of
+    the run (the machine formats keep the keys).
+    """
+    titles = [column_title(c) for c in columns]
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
-              for i, c in enumerate(columns)]
+    widths = [max([display_width(t)] + [display_width(r[i]) for r in cells])
+              for i, t in enumerate(titles)]
 
     def line(values: Sequence[str]) -> str:
         padded = [v + " " * (w - display_width(v)) for v, w in zip(values, widths)]
         return "  ".join(padded).rstrip()
 
-    out = [line(columns), line(["-" * w for w in widths])]
+    out = [line(titles), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
 
@@ -116,7 +121,7 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
         writer.writerows([{c: _csv_value(row.get(c)) for c in columns} for row in rows])
         return buffer.getvalue().rstrip("\n")
     if not rows:
-        return "(no rows)"
+        return _("(no rows)")
     return render_table(rows, columns)
 
 
@@ -141,7 +146,8 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> No
 
 def describe_standing(state: MembershipState) -> str:
     """`2 of 3 strikes, warned` — what a sanction left the member with."""
-    return f"{state.live_strikes} of {state.strike_limit} strikes, {state.status}"
+    return _("{live} of {limit} strikes, {status}").format(
+        live=state.live_strikes, limit=state.strike_limit, status=state.status)
 
 
 def describe_sanction(ledger: Ledger, group: str, member: str, at: datetime | None) -> str:
@@ -157,4 +163,4 @@ def describe_sanction(ledger: Ledger, group: str, member: str, at: datetime | No
         return then
     from ledger.clock import format_time
 
-    return f"{then} at {format_time(at)}; now {now}"
+    return _("{then} at {at}; now {now}").format(then=then, at=format_time(at), now=now)

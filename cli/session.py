@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ledger.errors import StoreError
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -35,8 +36,8 @@ class Session:
 
     def actor(self, doing: str) -> str:
         if not self.actor_name or not self.actor_name.strip():
-            raise click.UsageError(f"--actor (or LEDGER_ACTOR) is required to {doing}: "
-                                   "say who records this")
+            raise click.UsageError(_("--actor (or LEDGER_ACTOR) is required to {doing}: say who "
+                                     "records this").format(doing=doing))
         return self.actor_name.strip()
 
     def ledger(self, *, create: bool = False) -> Ledger:
@@ -51,8 +52,9 @@ class Session:
                 self._creating = _hold_directory(store)
             if not store.exists():
                 if not create:
-                    raise StoreError(f"no ledger at {store.describe()}: create a group first "
-                                     "('ledger group create') or point --store at a ledger")
+                    raise StoreError(_("no ledger at {store}: create a group first ('ledger "
+                                       "group create') or point --store at a ledger").format(
+                                       store=store.describe()))
                 self._created = store
             self._ledger = Ledger(store)
         return self._ledger

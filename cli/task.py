@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option, filters, point_in_time
 from cli.output import describe_sanction, emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def task() -> None:
     """Assign tasks with a response deadline; acknowledge them; confirm missed ones.
 
@@ -28,12 +30,12 @@ def task() -> None:
 @task.command("assign")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--summary", required=True, help="what is to be done")
+@click.option("--summary", required=True, help=N_("what is to be done"))
 @click.option("--deadline-minutes", type=int,
-              help="minutes to acknowledge it (default: the rulebook's response deadline)")
+              help=N_("minutes to acknowledge it (default: the rulebook's response deadline)"))
 @click.option("--by", "assigned_by", metavar="LEADER",
-              help="the leader who gave the task, when someone else records it "
-                   "(default: the actor)")
+              help=N_("the leader who gave the task, when someone else records it (default: the "
+                      "actor)"))
 @at_option
 @pass_session
 def assign(session: Session, group_id: str, member_id: str, summary: str,
@@ -46,14 +48,15 @@ def assign(session: Session, group_id: str, member_id: str, summary: str,
       ledger --actor boss task assign sales 销售部-张三 --summary "回复客户投诉"
       ledger --actor admin1 task assign sales 销售部-张三 --summary "回复客户投诉" --by 销售部-经理
     """
-    actor = session.actor("assign a task")
+    actor = session.actor(_("assign a task"))
     ledger = session.ledger()
     task_id = ledger.assign_task(actor=actor, group=group_id, member=member_id,
                                  summary=summary, deadline_minutes=deadline_minutes,
                                  assigned_by=assigned_by, at=at)
     deadline = ledger.standing(group_id, member_id, as_of=at).tasks[task_id].deadline_at
-    click.echo(f"Assigned to {member_id} in {group_id}: {summary} "
-               f"(acknowledge by {deadline.isoformat()}).")
+    click.echo(_("Assigned to {member_id} in {group_id}: {summary} (acknowledge by {deadline}).").format(
+                 member_id=member_id, group_id=group_id, summary=summary,
+                 deadline=deadline.isoformat()))
     click.echo(task_id)
 
 
@@ -68,15 +71,18 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
     Example:
       ledger --actor 销售部-张三 task ack 3f2a9c1e
     """
-    actor = session.actor("acknowledge a task")
+    actor = session.actor(_("acknowledge a task"))
     ledger = session.ledger()
-    case = ledger.find_case(task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what=_("task"))
     ledger.acknowledge_task(actor=actor, group=case.group, member=case.member,
                             task_id=case.case_id, at=at)
     state = ledger.standing(case.group, case.member, as_of=at).tasks[case.case_id]
     late = state.acknowledged_at is not None and state.acknowledged_at > state.deadline_at
-    click.echo(f"Acknowledged task {case.case_id[:8]} of {case.member} in {case.group}"
-               + (" — after the deadline." if late else " in time."))
+    if late:
+        said = _("Acknowledged task {task} of {member} in {group} — after the deadline.")
+    else:
+        said = _("Acknowledged task {task} of {member} in {group} in time.")
+    click.echo(said.format(task=case.case_id[:8], member=case.member, group=case.group))
 
 
 @task.command("overdue")
@@ -133,11 +139,12 @@ def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None
     Example:
       ledger --actor boss task confirm-missed 3f2a9c1e
     """
-    actor = session.actor("confirm a missed task")
+    actor = session.actor(_("confirm a missed task"))
     ledger = session.ledger()
-    case = ledger.find_case(task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what=_("task"))
     warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
                                             task_id=case.case_id, at=at)
-    click.echo(f"Confirmed task {case.case_id[:8]} missed: {case.member} in {case.group} is "
-               f"warned ({describe_sanction(ledger, case.group, case.member, at)}).")
+    click.echo(_("Confirmed task {case_id} missed: {member} in {group} is warned ({standing}).").format(
+                 case_id=case.case_id[:8], member=case.member, group=case.group,
+                 standing=describe_sanction(ledger, case.group, case.member, at)))
     click.echo(warning_id)

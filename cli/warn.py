@@ -6,22 +6,24 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.options import at_option
 from cli.output import describe_sanction
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.command("warn")
+@click.command("warn", cls=TranslatedCommand)
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
-              help="a category of the group's rulebook (see 'ledger group rules GROUP')")
-@click.option("--reason", help="what they did, in the group's words")
+              help=N_("a category of the group's rulebook (see 'ledger group rules GROUP')"))
+@click.option("--reason", help=N_("what they did, in the group's words"))
 @click.option("--message", metavar="REF",
-              help="the message it sanctions (one message earns one sanction)")
+              help=N_("the message it sanctions (one message earns one sanction)"))
 @at_option
 @pass_session
 def warn(session: Session, group_id: str, member_id: str, category: str, reason: str | None,
@@ -34,10 +36,11 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     Example:
       ledger --actor admin1 warn g9 wx_li --category flooding --reason "刷屏 40 条"
     """
-    actor = session.actor("warn a member")
+    actor = session.actor(_("warn a member"))
     ledger = session.ledger()
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
                              reason=reason, message=message, at=at)
-    click.echo(f"Warned {member_id} in {group_id} for {category}: "
-               f"{describe_sanction(ledger, group_id, member_id, at)}.")
+    click.echo(_("Warned {member_id} in {group_id} for {category}: {standing}.").format(
+                 member_id=member_id, group_id=group_id, category=category,
+                 standing=describe_sanction(ledger, group_id, member_id, at)))
     click.echo(warning_id)

@@ -6,6 +6,7 @@ import functools
 from datetime import datetime, timezone
 
 from ledger.errors import FutureTime, InvalidInput
+from ledger.i18n import _
 
 
 def now() -> datetime:
@@ -19,8 +20,8 @@ def parse_time(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
-            f"{text!r} is not a time: write it as ISO 8601, "
-            "e.g. 2026-11-25T09:30 or 2026-11-25T09:30+08:00"
+            _("{text!r} is not a time: write it as ISO 8601, e.g. 2026-11-25T09:30 or "
+              "2026-11-25T09:30+08:00").format(text=text)
         ) from None
     if moment.tzinfo is None:
         try:
@@ -48,26 +49,29 @@ def check_in_range(moment: datetime, *, what: str = "--at") -> None:
 
 
 def _out_of_range(what: str) -> InvalidInput:
-    return InvalidInput(f"{what} is outside the years a ledger records (1970 to 2199, UTC): "
-                        "give a time in that range")
+    return InvalidInput(_("{what} is outside the years a ledger records (1970 to 2199, UTC): "
+                          "give a time in that range").format(what=what))
 
 
 def check_offset(moment: datetime, *, what: str = "--at") -> None:
     """An aware time whose offset is whole minutes, as ISO 8601 writes offsets."""
     offset = moment.utcoffset()
     if offset is None:
-        raise InvalidInput(f"{what} needs a time zone offset, e.g. 2026-11-25T09:30+08:00")
+        raise InvalidInput(_("{what} needs a time zone offset, e.g. 2026-11-25T09:30+08:00").format(
+                             what=what))
     if offset.seconds % 60 or offset.microseconds:
-        raise InvalidInput(f"{what} has an offset with seconds ({moment.isoformat()}): give "
-                           "the offset in hours and minutes, e.g. +08:00")
+        raise InvalidInput(_("{what} has an offset with seconds ({moment}): give the offset in "
+                             "hours and minutes, e.g. +08:00").format(
+                             what=what, moment=moment.isoformat()))
 
 
 def check_not_future(moment: datetime, current: datetime, *, what: str = "occurred-at") -> None:
     if moment > current:
         shown_now = current.astimezone(moment.tzinfo).replace(microsecond=0)
         raise FutureTime(
-            f"{what} {format_time(moment)} is in the future (now {format_time(shown_now)}): "
-            "give a time that has already happened"
+            _("{what} {moment} is in the future (now {shown_now}): give a time that has already "
+              "happened").format(
+              what=what, moment=format_time(moment), shown_now=format_time(shown_now))
         )
 
 
