@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import Named, at_option, check_named, filters, point_in_time
 from cli.output import describe_standing, emit, format_option, occurred
 from cli.session import Session, pass_session
 from ledger import vocabulary
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 SANCTION_KINDS = ("warning", "removal", "temporary removal")
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def appeal() -> None:
     """File appeals against sanctions; a reviewer decides them; list the queue.
 
@@ -34,7 +35,7 @@ def appeal() -> None:
 
 @appeal.command("file")
 @click.argument("sanction_ref", metavar="SANCTION")
-@click.option("--grounds", required=True, help="why the sanction is wrong, in their words")
+@click.option("--grounds", required=True, help=N_("why the sanction is wrong, in their words"))
 @at_option
 @pass_session
 def file(session: Session, sanction_ref: str, grounds: str, at: datetime | None) -> None:
@@ -48,9 +49,9 @@ def file(session: Session, sanction_ref: str, grounds: str, at: datetime | None)
     Example:
       ledger --actor wx_li appeal file f4ef6957 --grounds "链接是物业通知，不是砍一刀"
     """
-    actor = session.actor("file an appeal")
+    actor = session.actor(_("file an appeal"))
     ledger = session.ledger()
-    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what="sanction")
+    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what=_("sanction"))
     appeal_id = ledger.file_appeal(actor=actor, group=case.group, member=case.member,
                                    sanction_id=case.case_id, grounds=grounds, at=at)
     click.echo(_("Filed an appeal against {kind} {sanction} of {member} in {group} at {at}; "
@@ -64,11 +65,11 @@ def file(session: Session, sanction_ref: str, grounds: str, at: datetime | None)
 @click.argument("appeal_ref", metavar="APPEAL")
 @click.option("--outcome", required=True,
               type=Named(vocabulary.APPEAL_OUTCOMES),
-              help="upheld: nothing changes; reduced: a lower weight (a removal becomes a "
-                   "warning); overturned: it stops counting")
-@click.option("--rationale", required=True, help="why, for the record")
+              help=N_("upheld: nothing changes; reduced: a lower weight (a removal becomes a "
+                      "warning); overturned: it stops counting"))
+@click.option("--rationale", required=True, help=N_("why, for the record"))
 @click.option("--weight", type=int, metavar="N",
-              help="with --outcome reduced: the new weight, below the original")
+              help=N_("with --outcome reduced: the new weight, below the original"))
 @at_option
 @pass_session
 def decide(session: Session, appeal_ref: str, outcome: str, rationale: str,
@@ -81,9 +82,9 @@ def decide(session: Session, appeal_ref: str, outcome: str, rationale: str,
       ledger --actor reviewer1 appeal decide 5c1d9e02 --outcome reduced --weight 1 \\
           --rationale "情节轻微"
     """
-    actor = session.actor("decide an appeal")
+    actor = session.actor(_("decide an appeal"))
     ledger = session.ledger()
-    case = ledger.find_case(appeal_ref, kinds=("appeal",), what="appeal")
+    case = ledger.find_case(appeal_ref, kinds=("appeal",), what=_("appeal"))
     sanction_id = ledger.decide_appeal(actor=actor, group=case.group, member=case.member,
                                        appeal_id=case.case_id, outcome=outcome,  # type: ignore[arg-type]
                                        rationale=rationale, weight=weight, at=at)
@@ -97,7 +98,7 @@ def decide(session: Session, appeal_ref: str, outcome: str, rationale: str,
 
 @appeal.command("list")
 @filters
-@click.option("--open", "open_only", is_flag=True, help="only appeals not yet decided")
+@click.option("--open", "open_only", is_flag=True, help=N_("only appeals not yet decided"))
 @point_in_time
 @format_option
 @pass_session

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.output import emit, format_option
 from ledger.errors import LedgerError
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -72,9 +74,9 @@ def tell_story(ledger: Ledger) -> None:
     ledger.leave(actor="wx_sun", group="g9", member="wx_sun", note="房屋已出售", at=_at(20, 9))
 
 
-@click.command("demo")
+@click.command("demo", cls=TranslatedCommand)
 @click.option("--out", type=click.Path(dir_okay=False),
-              help=f"the new file to write (default {DEFAULT_OUT}, or the next free name)")
+              help=N_("the new file to write (default ledger-demo.db, or the next free name)"))
 @format_option
 def demo(out: str | None, fmt: str) -> None:
     """Write a demo ledger to a new file and print its standings.
@@ -92,11 +94,11 @@ def demo(out: str | None, fmt: str) -> None:
     """
     path = Path(out) if out else _free_path(Path(DEFAULT_OUT))
     if path.exists():
-        raise click.ClickException(f"{path} exists: the demo writes only a new file; "
-                                   "remove it or choose another --out")
+        raise click.ClickException(_("{path} exists: the demo writes only a new file; remove it "
+                                     "or choose another --out").format(path=path))
     if not path.parent.exists():
-        raise click.ClickException(f"directory {path.parent} does not exist: create it or "
-                                   "choose another --out")
+        raise click.ClickException(_("directory {parent} does not exist: create it or choose "
+                                     "another --out").format(parent=path.parent))
     from ledger.application import Ledger
     from ledger.store import parse_store
     from projections import standings as standings_view
@@ -109,11 +111,12 @@ def demo(out: str | None, fmt: str) -> None:
     except LedgerError as error:
         ledger.close()
         store.discard()
-        raise click.ClickException(f"the demo failed and left no file: {error}") from None
+        raise click.ClickException(_("the demo failed and left no file: {error}").format(
+                                     error=error)) from None
     ledger.close()
-    click.echo(f"Wrote the demo ledger to {path}. Its standings:", err=True)
+    click.echo(_("Wrote the demo ledger to {path}. Its standings:").format(path=path), err=True)
     emit(rows, standings_view.FIELDS, fmt)
-    click.echo(f"Try: ledger --store {path} history g9 wx_zhang", err=True)
+    click.echo(_("Try: ledger --store {path} history g9 wx_zhang").format(path=path), err=True)
 
 
 def _free_path(path: Path) -> Path:

@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import Named, at_option
 from cli.output import occurred
 from cli.session import Session, pass_session
 from ledger import vocabulary
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def dispute() -> None:
     """Open a dispute between members, note its mediation, resolve it.
 
@@ -33,8 +34,8 @@ def dispute() -> None:
 @dispute.command("open")
 @click.argument("group_id", metavar="GROUP")
 @click.option("--parties", required=True, metavar="M1,M2[,…]",
-              help="the members in the dispute, comma-separated (at least two)")
-@click.option("--summary", required=True, help="what it is about")
+              help=N_("the members in the dispute, comma-separated (at least two)"))
+@click.option("--summary", required=True, help=N_("what it is about"))
 @at_option
 @pass_session
 def open_(session: Session, group_id: str, parties: str, summary: str,
@@ -48,7 +49,7 @@ def open_(session: Session, group_id: str, parties: str, summary: str,
     Example:
       ledger --actor admin1 dispute open g9 --parties wx_li,wx_zhao --summary "停车位争吵"
     """
-    actor = session.actor("open a dispute")
+    actor = session.actor(_("open a dispute"))
     named = tuple(p.strip() for p in parties.split(",") if p.strip())
     ledger = session.ledger()
     dispute_id = ledger.open_dispute(actor=actor, group=group_id, parties=named,
@@ -60,7 +61,7 @@ def open_(session: Session, group_id: str, parties: str, summary: str,
 
 @dispute.command("note")
 @click.argument("dispute_ref", metavar="DISPUTE")
-@click.option("--text", required=True, help="what happened in the mediation")
+@click.option("--text", required=True, help=N_("what happened in the mediation"))
 @at_option
 @pass_session
 def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> None:
@@ -70,9 +71,9 @@ def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> 
     Example:
       ledger --actor sec1 dispute note 7d0c2a91 --text "双方同意周六面谈"
     """
-    actor = session.actor("note a dispute")
+    actor = session.actor(_("note a dispute"))
     ledger = session.ledger()
-    case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
+    case = ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute"))
     ledger.note_dispute(actor=actor, dispute_id=case.case_id, text=text, at=at)
     click.echo(_("Noted dispute {dispute} in {group} at {at}.").format(
         dispute=case.case_id[:8], group=case.group, at=occurred(ledger)))
@@ -81,8 +82,8 @@ def note(session: Session, dispute_ref: str, text: str, at: datetime | None) -> 
 @dispute.command("resolve")
 @click.argument("dispute_ref", metavar="DISPUTE")
 @click.option("--outcome", required=True, type=Named(vocabulary.DISPUTE_OUTCOMES),
-              help="how it ended")
-@click.option("--text", required=True, help="what was agreed or decided")
+              help=N_("how it ended"))
+@click.option("--text", required=True, help=N_("what was agreed or decided"))
 @at_option
 @pass_session
 def resolve(session: Session, dispute_ref: str, outcome: str, text: str,
@@ -94,9 +95,9 @@ def resolve(session: Session, dispute_ref: str, outcome: str, text: str,
     Example:
       ledger --actor admin1 dispute resolve 7d0c2a91 --outcome mediated --text "已和解"
     """
-    actor = session.actor("resolve a dispute")
+    actor = session.actor(_("resolve a dispute"))
     ledger = session.ledger()
-    case = ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute")
+    case = ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute"))
     waiting = ledger.resolve_dispute(actor=actor, dispute_id=case.case_id, outcome=outcome,  # type: ignore[arg-type]
                                      text=text, at=at)
     awaiting = (_("Awaiting re-admission: {parties}.").format(parties=", ".join(waiting))

@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.options import point_in_time
 from cli.output import emit, for_people, format_option, render_table
 from cli.session import Session, pass_session
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.command("dossier")
+@click.command("dossier", cls=TranslatedCommand)
 @click.argument("member_id", metavar="MEMBER")
 @point_in_time
 @format_option
@@ -46,20 +48,22 @@ def dossier(session: Session, member_id: str, as_of: datetime | None,
     if fmt in ("jsonl", "csv"):
         emit(events, (*dossier_view.EVENT_FIELDS, "rule_text"), fmt)
         return
-    click.echo(f"Dossier of {member_id}")
+    click.echo(_("Dossier of {member_id}").format(member_id=member_id))
     click.echo("")
     click.echo(render_table(file["standings"], standings_view.FIELDS))
     for standing in file["standings"]:
         name = ledger.group(standing["group"]).name  # the group's display name, for people
-        click.echo(f"\n{standing['group']} ({name}): {standing['status']}, because:")
+        click.echo(_("\n{group} ({name}): {status}, because:").format(
+                     group=standing['group'], name=name, status=standing['status']))
         for line in standing["explanation"]:
-            click.echo(for_people(f"  {line['occurred_at']}  {line['event']} by "
-                                  f"{line['actor']}: {line['summary']}"))
+            click.echo(for_people(_("  {occurred_at}  {event} by {actor}: {summary}").format(
+                                    occurred_at=line['occurred_at'], event=line['event'],
+                                    actor=line['actor'], summary=line['summary'])))
     click.echo("")
     click.echo(render_table(events, dossier_view.EVENT_FIELDS))
     cited = [e for e in events if e["rule_text"]]
     if cited:
-        click.echo("\nRules cited:")
+        click.echo(_("\nRules cited:"))
         for line in cited:
             click.echo(f"  {line['occurred_at']} {line['group']} {line['event']}: "
                        f"{line['rule_text']}")

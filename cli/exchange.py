@@ -8,16 +8,18 @@ import sys
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _, ngettext
 
 PROGRESS_AFTER = 2_000  # events; a shorter import is over before a bar helps
 
 
-@click.command("export")
+@click.command("export", cls=TranslatedCommand)
 @click.option("--group", "group_id", metavar="GROUP",
-              help="only this group's events (without seals, which are about no group)")
+              help=N_("only this group's events (without seals, which are about no group)"))
 @click.option("--since", type=click.IntRange(min=0), default=0, metavar="N",
-              help="only the events after notification N (what a copy holding 1..N lacks)")
+              help=N_("only the events after notification N (what a copy holding 1..N lacks)"))
 @pass_session
 def export(session: Session, group_id: str | None, since: int) -> None:
     """Write the log to stdout as JSON lines: one stored event a line, keys sorted, with
@@ -40,7 +42,7 @@ def export(session: Session, group_id: str | None, since: int) -> None:
     out.flush()
 
 
-@click.command("import")
+@click.command("import", cls=TranslatedCommand)
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @pass_session
 def import_(session: Session, path: str) -> None:
@@ -63,15 +65,19 @@ def import_(session: Session, path: str) -> None:
     try:
         stream = sys.stdin.buffer if path == "-" else open(path, "rb")
     except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}: check the path") from None
+        raise InvalidInput(_("cannot read {path}: {strerror}: check the path").format(
+                             path=path, strerror=error.strerror)) from None
     with stream:
         ledger = session.ledger(create=True)
         lines = parse(stream, ledger)
     new, already = plan(ledger, lines)
     if sys.stderr.isatty() and len(new) >= PROGRESS_AFTER:
-        with click.progressbar(length=len(new), label="importing", file=sys.stderr) as bar:
+        with click.progressbar(length=len(new), label=_("importing"), file=sys.stderr) as bar:
             added = write_planned(ledger, new, progress=bar.update)
     else:
         added = write_planned(ledger, new)
-    click.echo(f"imported {added} event{'' if added == 1 else 's'}, {already} already stored, "
-               f"from {len(lines)} line{'' if len(lines) == 1 else 's'}")
+    events = ngettext("imported {added} event", "imported {added} events", added)
+    read = ngettext("{already} already stored, from {lines} line",
+                    "{already} already stored, from {lines} lines", len(lines))
+    click.echo(_("{events}, {read}").format(events=events.format(added=added),
+                                            read=read.format(already=already, lines=len(lines))))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option, check_named, filters, point_in_time, time_option
 from cli.output import describe_sanction, emit, format_option, occurred
 from cli.session import Session, pass_session
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def flag() -> None:
     """Flag a message that may break a rule; an admin confirms or dismisses it.
 
@@ -34,8 +35,8 @@ def flag() -> None:
 @click.option("--category", required=True, metavar="KEY",
               help=N_("a category of the group's rulebook, by key or Chinese label "
                       "(see 'ledger group rules GROUP')"))
-@click.option("--message", metavar="REF", help="which message (an id or link)")
-@click.option("--excerpt", help="the words that break the rule")
+@click.option("--message", metavar="REF", help=N_("which message (an id or link)"))
+@click.option("--excerpt", help=N_("the words that break the rule"))
 @time_option("--message-at", N_("when the message was posted (needed for posting-window flags; "
                                  "without an offset, in the group's time zone)"))
 @at_option
@@ -55,7 +56,7 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
       ledger --actor wx_zhu flag raise mf wx_tang --category off_hours \\
           --message-at 2026-11-24T15:10+08:00
     """
-    actor = session.actor("raise a flag")
+    actor = session.actor(_("raise a flag"))
     ledger = session.ledger()
     flag_id, joined = ledger.report(actor=actor, group=group_id, member=member_id,
                                     category=category, message=message, excerpt=excerpt,
@@ -79,7 +80,7 @@ def raise_(session: Session, group_id: str, member_id: str, category: str,
 
 @flag.command("confirm")
 @click.argument("flag_ref", metavar="FLAG")
-@click.option("--note", help="what the reviewer found")
+@click.option("--note", help=N_("what the reviewer found"))
 @at_option
 @pass_session
 def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | None) -> None:
@@ -92,9 +93,9 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
     Example:
       ledger --actor admin1 flag confirm 3f2a9c1e
     """
-    actor = session.actor("confirm a flag")
+    actor = session.actor(_("confirm a flag"))
     ledger = session.ledger()
-    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what=_("flag"))
     warning_id = ledger.confirm_flag(actor=actor, group=case.group, member=case.member,
                                      flag_id=case.case_id, note=note, at=at)
     click.echo(_("Confirmed flag {flag} at {at}: {member} in {group} is warned "
@@ -107,7 +108,7 @@ def confirm(session: Session, flag_ref: str, note: str | None, at: datetime | No
 
 @flag.command("dismiss")
 @click.argument("flag_ref", metavar="FLAG")
-@click.option("--reason", required=True, help="why the flag does not stand")
+@click.option("--reason", required=True, help=N_("why the flag does not stand"))
 @at_option
 @pass_session
 def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -> None:
@@ -117,9 +118,9 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
     Example:
       ledger --actor admin1 flag dismiss 3f2a9c1e --reason "经核实属实，非谣言"
     """
-    actor = session.actor("dismiss a flag")
+    actor = session.actor(_("dismiss a flag"))
     ledger = session.ledger()
-    case = ledger.find_case(flag_ref, kinds=("flag",), what="flag")
+    case = ledger.find_case(flag_ref, kinds=("flag",), what=_("flag"))
     ledger.dismiss_flag(actor=actor, group=case.group, member=case.member,
                         flag_id=case.case_id, reason=reason, at=at)
     click.echo(_("Dismissed flag {flag} against {member} in {group} at {at}.").format(
@@ -129,7 +130,7 @@ def dismiss(session: Session, flag_ref: str, reason: str, at: datetime | None) -
 @flag.command("list")
 @filters
 @click.option("--state", type=click.Choice(["open", "confirmed", "dismissed"]),
-              help="only flags in this state")
+              help=N_("only flags in this state"))
 @point_in_time
 @format_option
 @pass_session

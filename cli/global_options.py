@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ledger.i18n import N_, _
+from ledger.i18n import LANGUAGES, N_, _
 
 # Here, not in cli.output, so that `ledger --help` need not import the table code.
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -72,6 +72,13 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
                     "commands that print rows"),
                  N_("as before the command; this command prints no rows, its output has one "
                     "form, so only table (the default) is accepted"), choices=FORMATS),
+    # Read before click parses anything (cli/language.py moves it in front of the command,
+    # wherever it was typed), so that help and usage errors are already in the language.
+    GlobalOption("--lang", "lang", None,
+                 N_("the language of messages and help: en or zh; may also follow the "
+                    "subcommand [env LEDGER_LANG; default from LANG, e.g. zh_CN.UTF-8]"),
+                 N_("the language of messages and help (en or zh), as before the command"),
+                 envvar="LEDGER_LANG", choices=LANGUAGES),
 )
 
 

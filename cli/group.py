@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import Named, at_option, time_option
 from cli.output import emit, format_option, occurred, render_table
 from cli.rulebook import show_rulebook
@@ -27,7 +28,7 @@ IN_GROUP = ("active", "warned", "removal_due")
 LIST_FIELDS = ("group", "name", "rulebook", "owner", "members", "admins")
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def group() -> None:
     """Register groups, manage who holds which role, amend their rules and see them.
 
@@ -42,14 +43,14 @@ def group() -> None:
 
 @group.command("create")
 @click.argument("group_id", metavar="GROUP")
-@click.option("--name", required=True, help="the group's display name")
-@click.option("--owner", required=True, metavar="MEMBER", help="who owns the group")
+@click.option("--name", required=True, help=N_("the group's display name"))
+@click.option("--owner", required=True, metavar="MEMBER", help=N_("who owns the group"))
 @click.option("--rulebook", default="builtin:default", show_default=True, metavar="REF",
-              help="builtin:company|estate|corporate|referees|default, or a TOML file")
+              help=N_("builtin:company|estate|corporate|referees|default, or a TOML file"))
 @click.option("--approved-by", metavar="MEMBER",
-              help="who approved the group's creation (R3: the president)")
+              help=N_("who approved the group's creation (R3: the president)"))
 @click.option("--filed-with", metavar="TEXT",
-              help="where the creation was filed (R3: 报集团行政人事部备案)")
+              help=N_("where the creation was filed (R3: 报集团行政人事部备案)"))
 @at_option
 @pass_session
 def create(session: Session, group_id: str, name: str, owner: str, rulebook: str,
@@ -64,7 +65,7 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
       ledger --actor hr group create hq --name 集团工作群 --owner hr --rulebook corporate \\
           --approved-by president --filed-with "集团行政人事部备案"
     """
-    actor = session.actor("register a group")
+    actor = session.actor(_("register a group"))
     ledger = session.ledger(create=True)
     ledger.register_group(actor=actor, group=group_id, name=name, owner=owner,
                           rulebook=rulebook, approved_by=approved_by, filed_with=filed_with,
@@ -79,9 +80,9 @@ def create(session: Session, group_id: str, name: str, owner: str, rulebook: str
 @group.command("amend")
 @click.argument("group_ids", metavar="GROUP...", nargs=-1)
 @click.option("--all-groups-with-rulebook", "with_rulebook", metavar="NAME",
-              help="every group whose rules in force are this rulebook (e.g. estate)")
-@click.option("--rulebook", required=True, metavar="REF", help="the amended rulebook file")
-@click.option("--resolution", required=True, help="the resolution that adopted it")
+              help=N_("every group whose rules in force are this rulebook (e.g. estate)"))
+@click.option("--rulebook", required=True, metavar="REF", help=N_("the amended rulebook file"))
+@click.option("--resolution", required=True, help=N_("the resolution that adopted it"))
 @time_option("--effective", N_("when the new version takes effect (default: --at, or now; "
                                 "without an offset, in the group's time zone); earlier than "
                                 "now only if nothing in the group happened since"))
@@ -104,7 +105,7 @@ def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | Non
     """
     from ledger.errors import InvalidInput
 
-    actor = session.actor("amend the rules")
+    actor = session.actor(_("amend the rules"))
     ledger = session.ledger()
     keys = list(dict.fromkeys(group_ids))
     if with_rulebook is not None:
@@ -113,11 +114,12 @@ def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | Non
         keys += [key for key in all_groups(ledger) if key not in keys
                  and ledger.group(key).rules_at(ledger.clock()).name == with_rulebook]
         if not keys:
-            raise InvalidInput(f"no group's rules in force are {with_rulebook}: check the "
-                               "name ('ledger group list' shows each group's rulebook)")
+            raise InvalidInput(_("no group's rules in force are {with_rulebook}: check the name "
+                                 "('ledger group list' shows each group's rulebook)").format(
+                                 with_rulebook=with_rulebook))
     if not keys:
-        raise click.UsageError("give the groups to amend (GROUP...) or "
-                               "--all-groups-with-rulebook NAME")
+        raise click.UsageError(_("give the groups to amend (GROUP...) or "
+                                 "--all-groups-with-rulebook NAME"))
     with ledger.batch():
         versions = [ledger.amend_rules(actor=actor, group=key, rulebook=rulebook,
                                        resolution=resolution, effective=effective, at=at)
@@ -145,18 +147,23 @@ def rules(session: Session, group_id: str, as_of: datetime | None, fmt: str) -> 
       ledger group rules g9 --as-of 2026-10-01T00:00+08:00 --format json
     """
     version = session.ledger().rules(group_id, as_of=as_of)
-    click.echo(f"{group_id}: version {version.version} from {version.source}, in force from "
-               f"{version.effective_at.isoformat()}"
-               + (f" by {version.resolution}" if version.resolution else "") + ".",
-               err=fmt != "table")
+    fields = {"group": group_id, "version": version.version, "source": version.source,
+              "effective_at": version.effective_at.isoformat(), "resolution": version.resolution}
+    if version.resolution:
+        said = _("{group}: version {version} from {source}, in force from {effective_at} by "
+                 "{resolution}.").format(**fields)
+    else:
+        said = _("{group}: version {version} from {source}, in force from "
+                 "{effective_at}.").format(**fields)
+    click.echo(said, err=fmt != "table")
     show_rulebook(version.rulebook, fmt)
 
 
 @group.command("review")
 @click.argument("group_id", metavar="GROUP")
-@click.option("--keep", multiple=True, metavar="MEMBER", help="a member kept (repeatable)")
-@click.option("--remove", multiple=True, metavar="MEMBER", help="a member removed (repeatable)")
-@click.option("--reason", required=True, help="e.g. the personnel change behind it")
+@click.option("--keep", multiple=True, metavar="MEMBER", help=N_("a member kept (repeatable)"))
+@click.option("--remove", multiple=True, metavar="MEMBER", help=N_("a member removed (repeatable)"))
+@click.option("--reason", required=True, help=N_("e.g. the personnel change behind it"))
 @at_option
 @pass_session
 def review(session: Session, group_id: str, keep: tuple[str, ...], remove: tuple[str, ...],
@@ -169,7 +176,7 @@ def review(session: Session, group_id: str, keep: tuple[str, ...], remove: tuple
       ledger --actor hr_admin group review hq --keep wx_zmm --remove wx_ls \\
           --reason "2026年第四季度人事变动"
     """
-    actor = session.actor("review the membership")
+    actor = session.actor(_("review the membership"))
     ledger = session.ledger()
     review_id = ledger.review(actor=actor, group=group_id, keep=keep, remove=remove,
                               reason=reason, at=at)
@@ -181,7 +188,7 @@ def review(session: Session, group_id: str, keep: tuple[str, ...], remove: tuple
 @group.command("grant")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member")
-@click.option("--role", type=ROLES, required=True, help="the role to grant")
+@click.option("--role", type=ROLES, required=True, help=N_("the role to grant"))
 @at_option
 @pass_session
 def grant(session: Session, group_id: str, member: str, role: str, at: datetime | None) -> None:
@@ -191,7 +198,7 @@ def grant(session: Session, group_id: str, member: str, role: str, at: datetime 
     Example:
       ledger --actor owner1 group grant g9 admin1 --role admin
     """
-    actor = session.actor("grant a role")
+    actor = session.actor(_("grant a role"))
     ledger = session.ledger()
     ledger.grant_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
     click.echo(_("Granted {role} in {group} to {member} at {at}.").format(
@@ -201,7 +208,7 @@ def grant(session: Session, group_id: str, member: str, role: str, at: datetime 
 @group.command("revoke")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member")
-@click.option("--role", type=ROLES, required=True, help="the role to revoke")
+@click.option("--role", type=ROLES, required=True, help=N_("the role to revoke"))
 @at_option
 @pass_session
 def revoke(session: Session, group_id: str, member: str, role: str, at: datetime | None) -> None:
@@ -211,7 +218,7 @@ def revoke(session: Session, group_id: str, member: str, role: str, at: datetime
     Example:
       ledger --actor owner1 group revoke g9 admin1 --role admin
     """
-    actor = session.actor("revoke a role")
+    actor = session.actor(_("revoke a role"))
     ledger = session.ledger()
     ledger.revoke_role(actor=actor, group=group_id, member=member, role=role, at=at)  # type: ignore[arg-type]
     click.echo(_("Revoked {role} in {group} from {member} at {at}.").format(
@@ -270,17 +277,25 @@ def show(session: Session, group_id: str, fmt: str) -> None:
         click.echo(orjson.dumps(about, option=option).decode())
         return
     book = about["rulebook"]
-    lines = [f"{about['group']}: {about['name']}, owned by {about['owner']}, registered "
-             f"{about['registered_at']}."]
+    lines = [_("{group}: {name}, owned by {owner}, registered {registered_at}.").format(
+        group=about["group"], name=about["name"], owner=about["owner"],
+        registered_at=about["registered_at"])]
     if about["approved_by"] or about["filed_with"]:
-        lines.append("Approved by " + (about["approved_by"] or "(not recorded)")
-                     + (f"; filed with {about['filed_with']}" if about["filed_with"] else "")
-                     + ".")
-    lines.append(f"Rules in force: {book['name']} v{book['version']} ({book['title']}) from "
-                 f"{book['source']}, since {book['effective_at']}"
-                 + (f" by {book['resolution']}" if book["resolution"] else "") + ".")
+        approver = about["approved_by"] or _("(not recorded)")
+        if about["filed_with"]:
+            lines.append(_("Approved by {approver}; filed with {filed_with}.").format(
+                approver=approver, filed_with=about["filed_with"]))
+        else:
+            lines.append(_("Approved by {approver}.").format(approver=approver))
+    fields = {**book, "rulebook": book["name"]}
+    if book["resolution"]:
+        lines.append(_("Rules in force: {rulebook} v{version} ({title}) from {source}, since "
+                       "{effective_at} by {resolution}.").format(**fields))
+    else:
+        lines.append(_("Rules in force: {rulebook} v{version} ({title}) from {source}, since "
+                       "{effective_at}.").format(**fields))
     counts = ", ".join(f"{status} {n}" for status, n in about["members"].items() if n)
-    lines.append(f"Members: {counts or 'none'}.")
+    lines.append(_("Members: {counts}.").format(counts=counts or _("none")))
     lines.append("")
     lines.append(render_table(about["roles"], ("role", "member", "since")))
     click.echo("\n".join(lines))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.options import point_in_time
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 COLUMNS = ("occurred_at", "recorded_at", "event", "actor", "details")
 
 
-@click.command("history")
+@click.command("history", cls=TranslatedCommand)
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @point_in_time

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from gettext import gettext as _
 from typing import Any
 
 import click
+
+from ledger.i18n import _
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -90,7 +91,8 @@ class LazyGroup(click.Group):
         for name in self.list_commands(ctx):
             command = self.commands.loaded(name)
             if command is None:
-                command = click.Command(name, help=self.commands.short_help(name))
+                stand_in = self.command_class or click.Command
+                command = stand_in(name, help=self.commands.short_help(name))
             if not command.hidden:
                 rows.append((name, command))
         if rows:

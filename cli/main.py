@@ -17,69 +17,73 @@ from typing import Any
 import click
 
 from cli import global_options
+from cli.language import TranslatedGroup, main_in_language, speak_through_click
 from cli.lazy import LazyGroup
 from cli.session import Session
 from ledger import __version__
 from ledger.errors import LedgerError
+from ledger.i18n import N_, _
+
+speak_through_click()
 
 # name: (module.attribute, the first sentence of its help, which `ledger --help` lists).
 # tests/cli/test_imports.py checks every entry against the command it names.
 COMMANDS: dict[str, tuple[str, str]] = {
     "appeal": ("cli.appeal.appeal",
-               "File appeals against sanctions; a reviewer decides them; list the queue."),
-    "demo": ("cli.demo.demo", "Write a demo ledger to a new file and print its standings."),
+               N_("File appeals against sanctions; a reviewer decides them; list the queue.")),
+    "demo": ("cli.demo.demo", N_("Write a demo ledger to a new file and print its standings.")),
     "dispute": ("cli.dispute.dispute",
-                "Open a dispute between members, note its mediation, resolve it."),
+                N_("Open a dispute between members, note its mediation, resolve it.")),
     "dossier": ("cli.dossier.dossier",
-                "What a reviewer reads before deciding: the member's standing in every group "
-                "with the events behind it, then every event in every group in the order it "
-                "happened, with actor, occurred-at, recorded-at, and the rule text each "
-                "sanction cited."),
+                N_("What a reviewer reads before deciding: the member's standing in every group "
+                   "with the events behind it, then every event in every group in the order it "
+                   "happened, with actor, occurred-at, recorded-at, and the rule text each "
+                   "sanction cited.")),
     "export": ("cli.exchange.export",
-               "Write the log to stdout as JSON lines: one stored event a line, keys sorted, "
-               "with its notification id, originator id and version, topic, recorded-at and "
-               "state."),
+               N_("Write the log to stdout as JSON lines: one stored event a line, keys sorted, "
+                  "with its notification id, originator id and version, topic, recorded-at and "
+                  "state.")),
     "flag": ("cli.flag.flag",
-             "Flag a message that may break a rule; an admin confirms or dismisses it."),
+             N_("Flag a message that may break a rule; an admin confirms or dismisses it.")),
     "group": ("cli.group.group",
-              "Register groups, manage who holds which role, amend their rules and see them."),
+              N_("Register groups, manage who holds which role, amend their rules and see them.")),
     "history": ("cli.history.history",
-                "Every event of a member in a group, in the order the facts happened, with "
-                "who recorded each, when it happened and when it was recorded."),
+                N_("Every event of a member in a group, in the order the facts happened, with "
+                   "who recorded each, when it happened and when it was recorded.")),
     "import": ("cli.exchange.import_",
-               "Append the events of an export to this ledger (a new file if there is none): "
-               "the whole file is checked first, then written in batches, one transaction "
-               "each."),
+               N_("Append the events of an export to this ledger (a new file if there is none): "
+                  "the whole file is checked first, then written in batches, one transaction "
+                  "each.")),
     "member": ("cli.member.member",
-               "Record a member's admission, renames, exemptions, cautions, removal, "
-               "re-admission or departure, and list a group's members."),
+               N_("Record a member's admission, renames, exemptions, cautions, removal, "
+                  "re-admission or departure, and list a group's members.")),
     "proof": ("cli.proof.proof",
-              "Print and check Merkle proofs: that an event is in the log, that a log "
-              "extends an earlier one."),
+              N_("Print and check Merkle proofs: that an event is in the log, that a log "
+                 "extends an earlier one.")),
     "project": ("cli.project.project",
-                "Query the read models rebuilt from the log: standings, strikes, disputes, "
-                "activity."),
+                N_("Query the read models rebuilt from the log: standings, strikes, disputes, "
+                   "activity.")),
     "replay": ("cli.replay.replay",
-               "Rebuild views from the log into fresh tables, check them row for row against "
-               "the incrementally kept ones, and print each view's rows and digest."),
+               N_("Rebuild views from the log into fresh tables, check them row for row against "
+                  "the incrementally kept ones, and print each view's rows and digest.")),
     "seal": ("cli.seal.seal",
-             "Seal the log: record its Merkle tree head (size and root) as an event of its "
-             "own."),
+             N_("Seal the log: record its Merkle tree head (size and root) as an event of its "
+                "own.")),
     "seals": ("cli.seal.seals",
-              "Every seal, oldest first: its size, root, when and by whom it was sealed, "
-              "its note."),
+              N_("Every seal, oldest first: its size, root, when and by whom it was sealed, "
+                 "its note.")),
     "rulebook": ("cli.rulebook.rulebook",
-                 "Show and check rulebooks: the built-in ones or TOML files."),
+                 N_("Show and check rulebooks: the built-in ones or TOML files.")),
     "sanction": ("cli.sanction.sanction",
-                 "Show a sanction's story, or rescind a sanction issued by mistake."),
+                 N_("Show a sanction's story, or rescind a sanction issued by mistake.")),
     "task": ("cli.task.task",
-             "Assign tasks with a response deadline; acknowledge them; confirm missed ones."),
+             N_("Assign tasks with a response deadline; acknowledge them; confirm missed ones.")),
     "verify": ("cli.verify.verify",
-               "Check the record: recompute the Merkle tree from the stored events alone and "
-               "check every seal, the tree head kept as events were recorded, and the "
-               "notification ids."),
+               N_("Check the record: recompute the Merkle tree from the stored events alone and "
+                  "check every seal, the tree head kept as events were recorded, and the "
+                  "notification ids.")),
     "warn": ("cli.warn.warn",
-             "Warn a member: one strike under the group's rules (the owner or an admin)."),
+             N_("Warn a member: one strike under the group's rules (the owner or an admin).")),
 }
 
 
@@ -95,10 +99,15 @@ def _handled_errors() -> tuple[type[BaseException], ...]:
     return (LedgerError, PersistenceError)
 
 
-class LedgerGroup(LazyGroup):
-    """Turns a LedgerError anywhere below into `Error: …` and exit 1; gives every command
-    below it the global options (cli/global_options.py) when it is loaded.
+class LedgerGroup(LazyGroup, TranslatedGroup):
+    """Turns a LedgerError anywhere below into `Error: …` and exit 1; runs in the language
+    chosen for the run before anything is parsed, so that usage errors and help are in it
+    too; gives every command below it the global options (cli/global_options.py) when it
+    is loaded.
     """
+
+    def main(self, args: Any = None, *posargs: Any, **extra: Any) -> Any:
+        return main_in_language(self, args, *posargs, **extra)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -110,8 +119,8 @@ class LedgerGroup(LazyGroup):
         for arg in args:
             if any("\ud800" <= ch <= "\udfff" for ch in arg):
                 shown = arg.encode("utf-8", "backslashreplace").decode("utf-8")
-                raise click.UsageError(f"argument {shown!r} is not valid UTF-8 text: type it "
-                                       "again in UTF-8", ctx)
+                raise click.UsageError(_("argument {shown!r} is not valid UTF-8 text: type it "
+                                         "again in UTF-8").format(shown=shown), ctx)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -124,8 +133,9 @@ class LedgerGroup(LazyGroup):
             if isinstance(error, LedgerError):
                 raise click.ClickException(str(error)) from None
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise click.ClickException(f"the store failed ({first}): nothing more was saved; "
-                                       "check that it is reachable and try again") from None
+            raise click.ClickException(_("the store failed ({first}): nothing more was saved; "
+                                         "check that it is reachable and try again").format(
+                                         first=first)) from None
 
 
 @click.group(cls=LedgerGroup, lazy_subcommands=COMMANDS,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option, check_named, group_filter, point_in_time
 from cli.output import emit, format_option, occurred
 from cli.session import Session, pass_session
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from ledger.fold import MembershipState
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def member() -> None:
     """Record a member's admission, renames, exemptions, cautions, removal, re-admission or
     departure, and list a group's members.
@@ -34,14 +35,14 @@ def member() -> None:
 @member.command("admit")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--nickname", required=True, help="the nickname shown in the group")
-@click.option("--invited-by", metavar="MEMBER", help="who invited them")
-@click.option("--verified-by", metavar="MEMBER", help="who verified their identity")
+@click.option("--nickname", required=True, help=N_("the nickname shown in the group"))
+@click.option("--invited-by", metavar="MEMBER", help=N_("who invited them"))
+@click.option("--verified-by", metavar="MEMBER", help=N_("who verified their identity"))
 @click.option("--relation", metavar="KIND",
               help=N_("how they belong, as the rulebook names it, by key or Chinese name "
                       "(e.g. owner 业主, family 家属, tenant 租户)"))
 @click.option("--exemption", metavar="KEY",
-              help="a nickname exemption of the rulebook (e.g. executive)")
+              help=N_("a nickname exemption of the rulebook (e.g. executive)"))
 @at_option
 @pass_session
 def admit(session: Session, group_id: str, member_id: str, nickname: str,
@@ -56,7 +57,7 @@ def admit(session: Session, group_id: str, member_id: str, nickname: str,
       ledger --actor admin1 member admit g9 wx_li --nickname "李x明" \\
           --invited-by wx_wang --verified-by admin1 --relation owner
     """
-    actor = session.actor("admit a member")
+    actor = session.actor(_("admit a member"))
     ledger = session.ledger()
     state = ledger.admit(actor=actor, group=group_id, member=member_id, nickname=nickname,
                          invited_by=invited_by, verified_by=verified_by, relation=relation,
@@ -87,7 +88,7 @@ def rename(session: Session, group_id: str, member_id: str, nickname: str,
     Example:
       ledger --actor admin1 member rename g9 wx_li "g9#1001@李x明"
     """
-    actor = session.actor("rename a member")
+    actor = session.actor(_("rename a member"))
     ledger = session.ledger()
     old = ledger.rename(actor=actor, group=group_id, member=member_id, nickname=nickname, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
@@ -109,7 +110,7 @@ def remind(session: Session, group_id: str, member_id: str, at: datetime | None)
     Example:
       ledger --actor admin1 member remind g9 wx_li
     """
-    actor = session.actor("remind a member")
+    actor = session.actor(_("remind a member"))
     ledger = session.ledger()
     count = ledger.remind(actor=actor, group=group_id, member=member_id, at=at)
     state = ledger.standing(group_id, member_id, as_of=at)
@@ -128,7 +129,7 @@ def remind(session: Session, group_id: str, member_id: str, at: datetime | None)
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--exemption", required=True, metavar="KEY",
-              help="a nickname exemption of the rulebook (e.g. executive)")
+              help=N_("a nickname exemption of the rulebook (e.g. executive)"))
 @at_option
 @pass_session
 def exempt(session: Session, group_id: str, member_id: str, exemption: str,
@@ -140,7 +141,7 @@ def exempt(session: Session, group_id: str, member_id: str, exemption: str,
     Example:
       ledger --actor admin1 member exempt hq wx_wang --exemption executive
     """
-    actor = session.actor("grant a nickname exemption")
+    actor = session.actor(_("grant a nickname exemption"))
     ledger = session.ledger()
     ok = ledger.exempt(actor=actor, group=group_id, member=member_id, exemption=exemption,
                        at=at)
@@ -159,7 +160,7 @@ def exempt(session: Session, group_id: str, member_id: str, exemption: str,
 @click.option("--category", required=True, metavar="KEY",
               help=N_("a category of the group's rulebook, by key or Chinese label "
                       "(see 'ledger group rules GROUP')"))
-@click.option("--reason", required=True, help="what they did, in the group's words")
+@click.option("--reason", required=True, help=N_("what they did, in the group's words"))
 @at_option
 @pass_session
 def caution(session: Session, group_id: str, member_id: str, category: str, reason: str,
@@ -172,7 +173,7 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
       ledger --actor 总裁办-刘敏 member caution hq wx_ls --category off_topic \\
           --reason "工作群内闲聊，善意提醒"
     """
-    actor = session.actor("caution a member")
+    actor = session.actor(_("caution a member"))
     ledger = session.ledger()
     caution_id = ledger.caution(actor=actor, group=group_id, member=member_id,
                                 category=category, reason=reason, at=at)
@@ -189,11 +190,11 @@ def caution(session: Session, group_id: str, member_id: str, category: str, reas
 @member.command("remove")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--reason", required=True, help="why, in the group's words")
+@click.option("--reason", required=True, help=N_("why, in the group's words"))
 @click.option("--temporary", is_flag=True,
-              help="a temporary removal (a dispute pending mediation); re-admission expected")
+              help=N_("a temporary removal (a dispute pending mediation); re-admission expected"))
 @click.option("--dispute", "dispute_ref", metavar="DISPUTE",
-              help="the dispute it is for ('dispute open' printed its id)")
+              help=N_("the dispute it is for ('dispute open' printed its id)"))
 @at_option
 @pass_session
 def remove(session: Session, group_id: str, member_id: str, reason: str, temporary: bool,
@@ -206,9 +207,9 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
     Example:
       ledger --actor admin1 member remove g9 wx_li --temporary --reason "争吵劝阻无效"
     """
-    actor = session.actor("remove a member")
+    actor = session.actor(_("remove a member"))
     ledger = session.ledger()
-    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute")).case_id
                if dispute_ref else None)
     removal_id = ledger.remove(actor=actor, group=group_id, member=member_id, reason=reason,
                                temporary=temporary, dispute=dispute, at=at)
@@ -223,9 +224,9 @@ def remove(session: Session, group_id: str, member_id: str, reason: str, tempora
 @member.command("readmit")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--note", help="e.g. the mediation that led to it")
+@click.option("--note", help=N_("e.g. the mediation that led to it"))
 @click.option("--dispute", "dispute_ref", metavar="DISPUTE",
-              help="the dispute whose mediation led to it")
+              help=N_("the dispute whose mediation led to it"))
 @at_option
 @pass_session
 def readmit(session: Session, group_id: str, member_id: str, note: str | None,
@@ -236,9 +237,9 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
     Example:
       ledger --actor admin1 member readmit g9 wx_li --note "调解后重新邀请"
     """
-    actor = session.actor("readmit a member")
+    actor = session.actor(_("readmit a member"))
     ledger = session.ledger()
-    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what="dispute").case_id
+    dispute = (ledger.find_case(dispute_ref, kinds=("dispute",), what=_("dispute")).case_id
                if dispute_ref else None)
     ledger.readmit(actor=actor, group=group_id, member=member_id, note=note, dispute=dispute,
                    at=at)
@@ -250,10 +251,10 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
 @member.command("leave")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--note", help="anything said on leaving")
+@click.option("--note", help=N_("anything said on leaving"))
 @click.option("--violation", metavar="CATEGORY",
-              help="record the departure as a violation of this category, with a strike "
-                   "(R1: quitting on purpose); the owner or an admin")
+              help=N_("record the departure as a violation of this category, with a strike (R1: "
+                      "quitting on purpose); the owner or an admin"))
 @at_option
 @pass_session
 def leave(session: Session, group_id: str, member_id: str, note: str | None,
@@ -266,7 +267,7 @@ def leave(session: Session, group_id: str, member_id: str, note: str | None,
       ledger --actor wx_li member leave g9 wx_li --note "搬家了"
       ledger --actor admin1 member leave sales wx_ww --violation defiance --note "执意退群"
     """
-    actor = session.actor("record a departure")
+    actor = session.actor(_("record a departure"))
     ledger = session.ledger()
     warning_id = ledger.leave(actor=actor, group=group_id, member=member_id, note=note,
                               violation=violation, at=at)
@@ -289,7 +290,7 @@ MEMBER_FIELDS = ("member", "nickname", "status", "strikes", "since", "nickname_o
 @click.argument("group_id", metavar="GROUP")
 @click.option("--status", type=click.Choice(["active", "warned", "removal_due",
                                              "temporarily_removed", "removed", "left"]),
-              help="only members of this status")
+              help=N_("only members of this status"))
 @format_option
 @pass_session
 def list_members(session: Session, group_id: str, status: str | None, fmt: str) -> None:

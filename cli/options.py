@@ -8,7 +8,7 @@ import functools
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -16,9 +16,6 @@ from cli.session import Session
 from ledger.clock import parse_time
 from ledger.errors import InvalidInput
 from ledger.i18n import N_, _
-
-if TYPE_CHECKING:
-    from cli.session import Session
 
 
 def at_option(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from cli.global_options import FORMATS
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, column_title
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -164,7 +164,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return for_people(str(value).translate(_SPELLED))
 
 
@@ -191,15 +191,17 @@ def for_terminal(text: str) -> str:
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
                  width: int | None | Literal["auto"] = "auto") -> str:
-    """Rows aligned in columns, for people, with long cells cut so that every line fits
-    in `width` columns (None: no limit; by default, `table_width()`).
+    """Rows aligned in columns, for people, under the columns' titles in the language of
+    the run (the machine formats keep the keys), with long cells cut so that every line
+    fits in `width` columns (None: no limit; by default, `table_width()`).
     """
     if width == "auto":
         width = table_width()
+    titles = [column_title(c) for c in columns]
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    natural = [max([display_width(c)] + [display_width(r[i]) for r in cells])
-               for i, c in enumerate(columns)]
-    widths = natural if width is None else fitted(natural, [display_width(c) for c in columns],
+    natural = [max([display_width(t)] + [display_width(r[i]) for r in cells])
+               for i, t in enumerate(titles)]
+    widths = natural if width is None else fitted(natural, [display_width(t) for t in titles],
                                                   width)
 
     def line(values: Sequence[str]) -> str:
@@ -207,7 +209,7 @@ def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
         padded = [v + " " * (w - display_width(v)) for v, w in zip(shown, widths)]
         return "  ".join(padded).rstrip()
 
-    out = [line(columns), line(["-" * w for w in widths])]
+    out = [line(titles), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
 
@@ -231,7 +233,7 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
         writer.writerows([{c: _csv_value(row.get(c)) for c in columns} for row in rows])
         return buffer.getvalue().rstrip("\n")
     if not rows:
-        return "(no rows)"
+        return _("(no rows)")
     return render_table(rows, columns)
 
 

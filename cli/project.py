@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import check_named, filters, group_filter, point_in_time, typed_ids
 from cli.output import emit, for_people, format_option
 from cli.session import Session, pass_session
-from ledger.i18n import N_
+from ledger.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def project() -> None:
     """Query the read models rebuilt from the log: standings, strikes, disputes, activity.
     Every query answers now, or --as-of a past moment (the facts that had happened by
@@ -33,7 +34,7 @@ def project() -> None:
 @project.command("standings")
 @filters
 @point_in_time
-@click.option("--explain", is_flag=True, help="list the events behind each status and count")
+@click.option("--explain", is_flag=True, help=N_("list the events behind each status and count"))
 @format_option
 @pass_session
 def standings(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
@@ -81,13 +82,17 @@ def standings(session: Session, group_id: tuple[str, ...], member_id: tuple[str,
         return
     emit(rows, standings_view.FIELDS, fmt)
     for row in rows:
-        click.echo(f"\n{row['group']}/{row['member']}: {row['status']}, {row['strikes']} "
-                   f"strike{'s' if row['strikes'] != 1 else ''}, since {row['since']}, because:")
+        said = ngettext("\n{group}/{member}: {status}, {strikes} strike, since {since}, because:",
+                        "\n{group}/{member}: {status}, {strikes} strikes, since {since}, because:",
+                        row["strikes"])
+        click.echo(said.format(group=row["group"], member=row["member"], status=row["status"],
+                               strikes=row["strikes"], since=row["since"]))
         if not row["explanation"]:
-            click.echo(f"  {row['since']}  (a strike expired)")
+            click.echo(_("  {since}  (a strike expired)").format(since=row['since']))
         for line in row["explanation"]:
-            click.echo(for_people(f"  {line['occurred_at']}  {line['event']} by "
-                                  f"{line['actor']}: {line['summary']}"))
+            click.echo(for_people(_("  {occurred_at}  {event} by {actor}: {summary}").format(
+                                    occurred_at=line['occurred_at'], event=line['event'],
+                                    actor=line['actor'], summary=line['summary'])))
 
 
 @project.command("strikes")
@@ -95,7 +100,7 @@ def standings(session: Session, group_id: tuple[str, ...], member_id: tuple[str,
 @point_in_time
 @click.option("--state",
               type=click.Choice(["live", "expired", "rescinded", "overturned", "reduced"]),
-              help="only strikes in this state")
+              help=N_("only strikes in this state"))
 @format_option
 @pass_session
 def strikes(session: Session, group_id: tuple[str, ...], member_id: tuple[str, ...],
@@ -171,7 +176,7 @@ def activity(session: Session, group_id: tuple[str, ...], actor: tuple[str, ...]
 
 @project.command("follow")
 @click.option("--interval", type=click.FloatRange(0.05, 3600), default=1.0, show_default=True,
-              metavar="SECONDS", help="look at the log at least this often")
+              metavar="SECONDS", help=N_("look at the log at least this often"))
 @pass_session
 def follow(session: Session, interval: float) -> None:
     """Keep every view current as the log grows, until interrupted (Ctrl-C). On PostgreSQL
@@ -195,9 +200,10 @@ def follow(session: Session, interval: float) -> None:
         signal.signal(number, lambda number, frame: stop.append(number))
 
     def caught_up(read: int, at: int) -> None:
-        click.echo(f"caught up to event {at} (+{read})")
+        click.echo(_("caught up to event {at} (+{read})").format(at=at, read=read))
 
-    click.echo(f"following {session.store.describe()}: Ctrl-C stops", err=True)
+    click.echo(_("following {store}: Ctrl-C stops").format(
+                 store=session.store.describe()), err=True)
     follow_log(ledger, list(VIEWS.values()), interval=interval, stopped=lambda: bool(stop),
                caught_up=caught_up)
-    click.echo("stopped: the views stand where the last line says", err=True)
+    click.echo(_("stopped: the views stand where the last line says"), err=True)

@@ -8,10 +8,12 @@ import sys
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def proof() -> None:
     """Print and check Merkle proofs: that an event is in the log, that a log extends an
     earlier one. Proofs are RFC 6962 audit paths in JSON; 'proof check' needs no ledger.
@@ -33,7 +35,7 @@ def _print(data: dict) -> None:  # type: ignore[type-arg]
 @proof.command("inclusion")
 @click.argument("target", metavar="SANCTION|EVENT")
 @click.option("--size", type=int, metavar="N",
-              help="in the tree of the first N events (a seal's size); default every event")
+              help=N_("in the tree of the first N events (a seal's size); default every event"))
 @pass_session
 def inclusion(session: Session, target: str, size: int | None) -> None:
     """Prove that one event is in the log: a sanction, flag or task id (any unique
@@ -88,8 +90,10 @@ def check(path: str) -> None:
     try:
         data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
     except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}: check the path") from None
+        raise InvalidInput(_("cannot read {path}: {strerror}: check the path").format(
+                             path=path, strerror=error.strerror)) from None
     claim, holds = check_proof(parse_proof(data))
     if not holds:
-        raise click.ClickException(f"invalid: the proof does not show that {claim}")
-    click.echo(f"valid: {claim}")
+        raise click.ClickException(_("invalid: the proof does not show that {claim}").format(
+                                     claim=claim))
+    click.echo(_("valid: {claim}").format(claim=claim))

@@ -6,8 +6,10 @@ import sys
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 PROGRESS_AFTER = 2_000  # events; shorter logs replay too fast for a bar to help
 
@@ -33,9 +35,9 @@ def _check(differences: int) -> str:
     return "1 row differs" if differences == 1 else f"{differences} rows differ"
 
 
-@click.command("replay")
+@click.command("replay", cls=TranslatedCommand)
 @click.option("--projection", "names", multiple=True, type=_ViewName(),
-              help="only this view (repeatable); default all")
+              help=N_("only this view (repeatable); default all"))
 @format_option
 @pass_session
 def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
@@ -55,7 +57,7 @@ def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
     views = [VIEWS[name] for name in names or tuple(VIEWS)]
     total = ledger.recorder.max_notification_id() or 0
     if sys.stderr.isatty() and total >= PROGRESS_AFTER:
-        with click.progressbar(length=total, label="replaying", file=sys.stderr) as bar:
+        with click.progressbar(length=total, label=_("replaying"), file=sys.stderr) as bar:
             results = replay_all(ledger, views, progress=bar.update)
     else:
         results = replay_all(ledger, views)
@@ -65,12 +67,13 @@ def replay(session: Session, names: tuple[str, ...], fmt: str) -> None:
     unshown = [(r.view, *problem) for r in results for problem in r.problems]
     if unshown:
         view, event, whose, version, error = unshown[0]
-        more = f" (and {len(unshown) - 1} more)" if len(unshown) > 1 else ""
+        more = _(" (and {n} more)").format(n=len(unshown) - 1) if len(unshown) > 1 else ""
         raise click.ClickException(
-            f"the {view} view cannot show the {event} of {whose} (its event {version}; "
-            f"{error}){more}: every other row is served; report it with this line")
+            _("the {view} view cannot show the {event} of {whose} (its event {version}; "
+              "{error}){more}: every other row is served; report it with this line").format(
+              view=view, event=event, whose=whose, version=version, error=error, more=more))
     failed = [r.view for r in results if not r.ok]
     if failed:
-        raise click.ClickException(f"rebuilt views differ from the kept ones: "
-                                   f"{', '.join(failed)}: run 'ledger replay' again, and report "
-                                   "it if it persists")
+        raise click.ClickException(_("rebuilt views differ from the kept ones: {failed}: run "
+                                     "'ledger replay' again, and report it if it persists").format(
+                                     failed=', '.join(failed)))

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.output import emit, format_option, render_table
+from ledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from ledger.rulebook import Rulebook
@@ -30,47 +32,58 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
     if book.description:
         lines.append(book.description)
     strikes = book.strikes
-    expiry = (f"; a strike expires after {strikes.expire_after_days} days"
-              if strikes.expire_after_days else "; strikes do not expire")
-    lines.append(f"Strikes: limit {strikes.limit} → {strikes.on_limit}; on-sight categories → "
-                 f"{strikes.on_sight}{expiry}.")
+    expiry = (_("; a strike expires after {days} days").format(days=strikes.expire_after_days)
+              if strikes.expire_after_days else _("; strikes do not expire"))
+    lines.append(_("Strikes: limit {limit} → {on_limit}; on-sight categories → "
+                   "{on_sight}{expiry}.").format(
+                   limit=strikes.limit, on_limit=strikes.on_limit, on_sight=strikes.on_sight,
+                   expiry=expiry))
     if book.nickname:
         nick = book.nickname
-        examples = ", ".join(nick.examples) or "none"
-        consequence = (f"{nick.removal_after_reminders} ignored reminders → removal_due"
+        examples = ", ".join(nick.examples) or _("none")
+        consequence = (_("{n} ignored reminders → removal_due").format(
+                           n=nick.removal_after_reminders)
                        if nick.removal_after_reminders is not None
-                       else "reminders are counted, ignoring them is no sanction")
-        lines.append(f"Nickname: {nick.description} (pattern {nick.pattern}; e.g. {examples}); "
-                     f"{consequence}.")
+                       else _("reminders are counted, ignoring them is no sanction"))
+        lines.append(_("Nickname: {description} (pattern {pattern}; e.g. {examples}); "
+                       "{consequence}.").format(
+                       description=nick.description, pattern=nick.pattern, examples=examples,
+                       consequence=consequence))
         for exemption in nick.exemptions:
-            lines.append(f"  exemption {exemption.key}: {exemption.description} "
-                         f"(pattern {exemption.pattern})")
+            lines.append(_("  exemption {exemption}: {description} (pattern {pattern})").format(
+                           exemption=exemption.key, description=exemption.description,
+                           pattern=exemption.pattern))
     admission = book.admission
-    lines.append("Admission: " + "; ".join(filter(None, [
-        "identity verification required" if admission.verification_required else
-        "no verification required",
-        f"relations {', '.join(admission.relations)}" if admission.relations else "",
-        f"excluded {', '.join(admission.excluded_relations)}" if admission.excluded_relations
-        else "",
-        f"may invite: {', '.join(admission.may_invite)}"])) + ".")
+    terms = [_("identity verification required") if admission.verification_required else
+             _("no verification required")]
+    if admission.relations:
+        terms.append(_("relations {relations}").format(relations=", ".join(admission.relations)))
+    if admission.excluded_relations:
+        terms.append(_("excluded {relations}").format(
+            relations=", ".join(admission.excluded_relations)))
+    terms.append(_("may invite: {roles}").format(roles=", ".join(admission.may_invite)))
+    lines.append(_("Admission: {terms}.").format(terms=_("; ").join(terms)))
     if book.posting:
         windows = ", ".join(w.describe() for w in book.posting.windows)
-        lines.append(f"Posting windows ({book.posting.timezone}): {windows}; outside them: "
-                     f"{book.posting.category}.")
+        lines.append(_("Posting windows ({timezone}): {windows}; outside them: {category}.").format(
+                       timezone=book.posting.timezone, windows=windows,
+                       category=book.posting.category))
     if book.tasks:
-        lines.append(f"Tasks: acknowledge within {book.tasks.response_minutes} minutes, else "
-                     f"{book.tasks.category}.")
+        lines.append(_("Tasks: acknowledge within {response_minutes} minutes, else {category}.").format(
+                       response_minutes=book.tasks.response_minutes, category=book.tasks.category))
     if book.review:
-        lines.append(f"Membership review: every {book.review.period_days} days.")
+        lines.append(_("Membership review: every {period_days} days.").format(
+                       period_days=book.review.period_days))
     if book.appeals and book.appeals.window_days:
-        lines.append(f"Appeals: within {book.appeals.window_days} days of the sanction.")
+        lines.append(_("Appeals: within {window_days} days of the sanction.").format(
+                       window_days=book.appeals.window_days))
     lines.append("")
     lines.append(render_table([{k: v for k, v in c.items() if k != "rule"} for c in categories],
                               ("category", "zh", "en", "weight", "on_sight")))
     click.echo("\n".join(lines))
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def rulebook() -> None:
     """Show and check rulebooks: the built-in ones or TOML files.
 
@@ -135,6 +148,8 @@ def check(path: str) -> None:
     from ledger.rulebook import load
 
     book, source = load(path)
-    click.echo(f"{source}: valid rulebook {book.name} ({book.title}), "
-               f"{len(book.categories)} "
-               f"{'category' if len(book.categories) == 1 else 'categories'}.")
+    said = ngettext("{source}: valid rulebook {book} ({title}), {n} category.",
+                    "{source}: valid rulebook {book} ({title}), {n} categories.",
+                    len(book.categories))
+    click.echo(said.format(source=source, book=book.name, title=book.title,
+                           n=len(book.categories)))

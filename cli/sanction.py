@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option
 from cli.output import describe_standing, occurred
 from cli.session import Session, pass_session
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 SANCTION_KINDS = ("warning", "removal", "temporary removal")
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def sanction() -> None:
     """Show a sanction's story, or rescind a sanction issued by mistake.
 
@@ -46,47 +47,54 @@ def show(session: Session, sanction_ref: str) -> None:
     from projections.dossier import event_line
 
     ledger = session.ledger()
-    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what="sanction")
+    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what=_("sanction"))
     membership = ledger.membership(case.group, case.member)
     story = membership.story(case.case_id)
     issued: Any = story.issued
-    lines = [f"Sanction {case.case_id}: {story.kind} of {case.member} in {case.group}"]
-    when = f"{format_time(issued.occurred_at)} by {issued.actor}"
+    lines = [_("Sanction {sanction}: {kind} of {member} in {group}").format(
+        sanction=case.case_id, kind=story.kind, member=case.member, group=case.group)]
+    when = _("{at} by {actor}").format(at=format_time(issued.occurred_at), actor=issued.actor)
     if story.kind == "warning":
-        lines.append(f"  issued     {when}: {issued.category} ({issued.category_label}), "
-                     f"weight {issued.weight}, under {issued.rulebook} v{issued.rulebook_version}")
+        lines.append(_("  issued     {when}: {category} ({category_label}), weight {weight}, "
+                       "under {rulebook} v{rulebook_version}").format(
+                       when=when, category=issued.category, category_label=issued.category_label,
+                       weight=issued.weight, rulebook=issued.rulebook,
+                       rulebook_version=issued.rulebook_version))
     else:
-        lines.append(f"  issued     {when}, cause {issued.cause}")
+        lines.append(_("  issued     {when}, cause {cause}").format(when=when, cause=issued.cause))
     if issued.reason:
-        lines.append(f"  reason     {issued.reason}")
+        lines.append(_("  reason     {reason}").format(reason=issued.reason))
     if getattr(issued, "rule_text", ""):
-        lines.append(f"  rule       {issued.rule_text}")
+        lines.append(_("  rule       {rule_text}").format(rule_text=issued.rule_text))
     if getattr(issued, "message", None) and not story.flag_events:
-        lines.append(f"  message    {issued.message}")
+        lines.append(_("  message    {message}").format(message=issued.message))
     for event in story.flag_events:
         name = type(event).__name__
-        said = f"{format_time(event.occurred_at)} by {event.actor}"
+        said = _("{at} by {actor}").format(at=format_time(event.occurred_at), actor=event.actor)
         if name == "MessageFlagged":
-            what = ", ".join(x for x in (getattr(event, "message", None) and
-                                         f"message {event.message}",  # type: ignore[attr-defined]
-                                         getattr(event, "excerpt", None) and
-                                         f"excerpt {event.excerpt}")  # type: ignore[attr-defined]
-                             if x)
-            lines.append(f"  flagged    {said}: flag {event.flag_id[:8]}"  # type: ignore[attr-defined]
-                         + (f", {what}" if what else ""))
+            flagged = _("  flagged    {said}: flag {flag}").format(
+                said=said, flag=event.flag_id[:8])  # type: ignore[attr-defined]
+            if getattr(event, "message", None):
+                flagged += _(", message {message}").format(
+                    message=event.message)  # type: ignore[attr-defined]
+            if getattr(event, "excerpt", None):
+                flagged += _(", excerpt {excerpt}").format(
+                    excerpt=event.excerpt)  # type: ignore[attr-defined]
+            lines.append(flagged)
         elif name == "FlagSeconded":
-            lines.append(f"  seconded   {said}")
+            lines.append(_("  seconded   {said}").format(said=said))
         else:
-            lines.append(f"  confirmed  {said}")
+            lines.append(_("  confirmed  {said}").format(said=said))
     state = replay(membership.events, as_of=ledger.clock())
     now = _state_of(state, case.case_id) if state is not None else "?"
-    lines.append(f"  state      {now}")
+    lines.append(_("  state      {now}").format(now=now))
     if story.since:
-        lines.append("Since:")
+        lines.append(_("Since:"))
         for event in story.since:
             line = event_line(event)
-            lines.append(f"  {line['occurred_at']}  {line['event']} by {line['actor']}: "
-                         f"{line['details']}")
+            lines.append(_("  {occurred_at}  {event} by {actor}: {details}").format(
+                           occurred_at=line['occurred_at'], event=line['event'],
+                           actor=line['actor'], details=line['details']))
     click.echo("\n".join(lines))
 
 
@@ -106,7 +114,7 @@ def _state_of(state: Any, sanction_id: str) -> str:
 
 @sanction.command("rescind")
 @click.argument("sanction_ref", metavar="SANCTION")
-@click.option("--reason", required=True, help="why it was a mistake")
+@click.option("--reason", required=True, help=N_("why it was a mistake"))
 @at_option
 @pass_session
 def rescind(session: Session, sanction_ref: str, reason: str, at: datetime | None) -> None:
@@ -117,9 +125,9 @@ def rescind(session: Session, sanction_ref: str, reason: str, at: datetime | Non
     Example:
       ledger --actor admin1 sanction rescind f4ef6957 --reason "认错了人"
     """
-    actor = session.actor("rescind a sanction")
+    actor = session.actor(_("rescind a sanction"))
     ledger = session.ledger()
-    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what="sanction")
+    case = ledger.find_case(sanction_ref, kinds=SANCTION_KINDS, what=_("sanction"))
     ledger.rescind(actor=actor, group=case.group, member=case.member,
                    sanction_id=case.case_id, reason=reason, at=at)
     click.echo(_("Rescinded {kind} {sanction} of {member} in {group} at {at}: "

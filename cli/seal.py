@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 SEAL_FIELDS = ("seal", "size", "root", "sealed_at", "actor", "note")
 
 
-@click.command("seal")
-@click.option("--note", metavar="TEXT", help="why it was sealed, e.g. the month it closes")
+@click.command("seal", cls=TranslatedCommand)
+@click.option("--note", metavar="TEXT", help=N_("why it was sealed, e.g. the month it closes"))
 @pass_session
 def seal(session: Session, note: str | None) -> None:
     """Seal the log: record its Merkle tree head (size and root) as an event of its own.
@@ -24,12 +26,12 @@ def seal(session: Session, note: str | None) -> None:
     Example:
       ledger --actor admin1 seal --note "2026年11月"
     """
-    actor = session.actor("seal the ledger")
+    actor = session.actor(_("seal the ledger"))
     sealed = session.ledger().seal(actor=actor, note=note)
-    click.echo(f"sealed {sealed.size} events: root {sealed.root}")
+    click.echo(_("sealed {size} events: root {root}").format(size=sealed.size, root=sealed.root))
 
 
-@click.command("seals")
+@click.command("seals", cls=TranslatedCommand)
 @format_option
 @pass_session
 def seals(session: Session, fmt: str) -> None:

@@ -25,6 +25,7 @@ class Session:
         self.store_url = store_url
         self.actor_name = actor
         self.format: str | None = None  # --format before or after the command's name
+        self.lang: str | None = None  # --lang: chosen before parsing (cli/language.py)
         self._ledger: Ledger | None = None
         self._created: Store | None = None
         self._creating: int | None = None  # the directory held while a new file is made
@@ -38,8 +39,8 @@ class Session:
 
     def actor(self, doing: str) -> str:
         if not self.actor_name or not self.actor_name.strip():
-            raise click.UsageError(f"--actor (or LEDGER_ACTOR) is required to {doing}: "
-                                   "say who records this")
+            raise click.UsageError(_("--actor (or LEDGER_ACTOR) is required to {doing}: say who "
+                                     "records this").format(doing=doing))
         return self.actor_name.strip()
 
     def ledger(self, *, create: bool = False) -> Ledger:

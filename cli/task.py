@@ -6,16 +6,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedGroup
 from cli.options import at_option, check_named, filters, point_in_time
 from cli.output import describe_sanction, emit, format_option, occurred
-from ledger.i18n import _
 from cli.session import Session, pass_session
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 def task() -> None:
     """Assign tasks with a response deadline; acknowledge them; confirm missed ones.
 
@@ -29,12 +30,12 @@ def task() -> None:
 @task.command("assign")
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
-@click.option("--summary", required=True, help="what is to be done")
+@click.option("--summary", required=True, help=N_("what is to be done"))
 @click.option("--deadline-minutes", type=int,
-              help="minutes to acknowledge it (default: the rulebook's response deadline)")
+              help=N_("minutes to acknowledge it (default: the rulebook's response deadline)"))
 @click.option("--by", "assigned_by", metavar="LEADER",
-              help="the leader who gave the task, when someone else records it "
-                   "(default: the actor)")
+              help=N_("the leader who gave the task, when someone else records it (default: the "
+                      "actor)"))
 @at_option
 @pass_session
 def assign(session: Session, group_id: str, member_id: str, summary: str,
@@ -47,7 +48,7 @@ def assign(session: Session, group_id: str, member_id: str, summary: str,
       ledger --actor boss task assign sales wx_zs --summary "回复客户投诉"
       ledger --actor admin1 task assign sales wx_zs --summary "回复客户投诉" --by wx_manager
     """
-    actor = session.actor("assign a task")
+    actor = session.actor(_("assign a task"))
     ledger = session.ledger()
     task_id = ledger.assign_task(actor=actor, group=group_id, member=member_id,
                                  summary=summary, deadline_minutes=deadline_minutes,
@@ -70,16 +71,19 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
     Example:
       ledger --actor wx_zs task ack 3f2a9c1e
     """
-    actor = session.actor("acknowledge a task")
+    actor = session.actor(_("acknowledge a task"))
     ledger = session.ledger()
-    case = ledger.find_case(task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what=_("task"))
     ledger.acknowledge_task(actor=actor, group=case.group, member=case.member,
                             task_id=case.case_id, at=at)
     state = ledger.standing(case.group, case.member, as_of=at).tasks[case.case_id]
     late = state.acknowledged_at is not None and state.acknowledged_at > state.deadline_at
-    click.echo(_("Acknowledged task {task} of {member} in {group} at {at}").format(
-        task=case.case_id[:8], member=case.member, group=case.group, at=occurred(ledger))
-        + (_(" — after the deadline.") if late else _(" in time.")))
+    if late:
+        said = _("Acknowledged task {task} of {member} in {group} at {at} — after the deadline.")
+    else:
+        said = _("Acknowledged task {task} of {member} in {group} at {at}, in time.")
+    click.echo(said.format(task=case.case_id[:8], member=case.member, group=case.group,
+                           at=occurred(ledger)))
 
 
 @task.command("overdue")
@@ -138,9 +142,9 @@ def confirm_missed(session: Session, task_ref: str, at: datetime | None) -> None
     Example:
       ledger --actor boss task confirm-missed 3f2a9c1e
     """
-    actor = session.actor("confirm a missed task")
+    actor = session.actor(_("confirm a missed task"))
     ledger = session.ledger()
-    case = ledger.find_case(task_ref, kinds=("task",), what="task")
+    case = ledger.find_case(task_ref, kinds=("task",), what=_("task"))
     warning_id = ledger.confirm_task_missed(actor=actor, group=case.group, member=case.member,
                                             task_id=case.case_id, at=at)
     click.echo(_("Confirmed task {task} missed at {at}: {member} in {group} is warned "

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli.language import TranslatedCommand
 from cli.options import at_option
 from cli.output import describe_sanction, occurred
 from cli.session import Session, pass_session
@@ -15,15 +16,15 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-@click.command("warn")
+@click.command("warn", cls=TranslatedCommand)
 @click.argument("group_id", metavar="GROUP")
 @click.argument("member_id", metavar="MEMBER")
 @click.option("--category", required=True, metavar="KEY",
               help=N_("a category of the group's rulebook, by key or Chinese label "
                       "(see 'ledger group rules GROUP')"))
-@click.option("--reason", help="what they did, in the group's words")
+@click.option("--reason", help=N_("what they did, in the group's words"))
 @click.option("--message", metavar="REF",
-              help="the message it sanctions (one message earns one sanction)")
+              help=N_("the message it sanctions (one message earns one sanction)"))
 @at_option
 @pass_session
 def warn(session: Session, group_id: str, member_id: str, category: str, reason: str | None,
@@ -36,7 +37,7 @@ def warn(session: Session, group_id: str, member_id: str, category: str, reason:
     Example:
       ledger --actor admin1 warn g9 wx_li --category flooding --reason "刷屏 40 条"
     """
-    actor = session.actor("warn a member")
+    actor = session.actor(_("warn a member"))
     ledger = session.ledger()
     warning_id = ledger.warn(actor=actor, group=group_id, member=member_id, category=category,
                              reason=reason, message=message, at=at)

@@ -54,6 +54,7 @@ from ledger.events import (
     WarningIssued,
 )
 from ledger.fold import MembershipState, SanctionStory, replay, sanction_story
+from ledger.i18n import _
 from ledger.rulebook import Rulebook
 from ledger.rules import RULEBOOK_SCHEMA, RuleVersion, stored
 
@@ -372,8 +373,9 @@ class Membership(BaseAggregate[UUID]):
     def story(self, sanction_id: str) -> SanctionStory:
         found = sanction_story(self.events, sanction_id)
         if found is None:
-            raise NotFound(f"sanction {sanction_id} was not issued to {self.member} in "
-                                 f"{self.group}: check the id")
+            raise NotFound(_("sanction {sanction_id} was not issued to {member} in {group}: "
+                             "check the id").format(
+                             sanction_id=sanction_id, member=self.member, group=self.group))
         return found
 
     def rescind(self, *, actor: str, occurred_at: datetime, group: Group, sanction_id: str,

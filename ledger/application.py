@@ -37,6 +37,7 @@ from ledger.dispute import Dispute, dispute_aggregate_id
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
+from ledger.i18n import N_, _
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
 from ledger.store import Store
@@ -64,19 +65,22 @@ def _check_key(value: str, what: str) -> str:
     """
     value = value.strip() if value else ""
     if not value:
-        raise InvalidInput(f"{what} is empty: give a non-empty {what}")
+        raise InvalidInput(_("{what} is empty: give a non-empty {what}").format(what=_(what)))
     _check_encodable(value, what)
     value = unicodedata.normalize("NFC", value)
     if len(value) > KEY_LIMIT:
-        raise InvalidInput(f"{what} {_shown(value[:16])}… is {len(value)} characters long: "
-                           f"ids are at most {KEY_LIMIT}")
+        raise InvalidInput(_("{what} {value}… is {n_value} characters long: ids are at most "
+                             "{KEY_LIMIT}").format(
+                             what=_(what), value=_shown(value[:16]), n_value=len(value),
+                             KEY_LIMIT=KEY_LIMIT))
     if any(ch.isspace() or _is_control(ch) for ch in value):
-        raise InvalidInput(f"{what} {_shown(value)} contains spaces or control characters: "
-                           "ids are single words such as wx_li or g9")
+        raise InvalidInput(_("{what} {value} contains spaces or control characters: ids are "
+                             "single words such as wx_li or g9").format(
+                             what=_(what), value=_shown(value)))
     if any(unicodedata.category(ch) == "Cf" for ch in value):
-        raise InvalidInput(f"{what} {_shown(value)} contains invisible characters "
-                           "(zero-width or direction marks): an id is what people see; "
-                           "type it without them")
+        raise InvalidInput(_("{what} {value} contains invisible characters (zero-width or "
+                             "direction marks): an id is what people see; type it without them").format(
+                             what=_(what), value=_shown(value)))
     return value
 
 
@@ -91,23 +95,24 @@ def _check_encodable(value: str, what: str) -> None:
     be stored faithfully.
     """
     if any(unicodedata.category(ch) == "Cs" for ch in value):
-        raise InvalidInput(f"{what} {_shown(value[:40])} is not valid UTF-8 text: type it "
-                           "again in UTF-8")
+        raise InvalidInput(_("{what} {value} is not valid UTF-8 text: type it again in UTF-8").format(
+                             what=_(what), value=_shown(value[:40])))
 
 
 def _check_text(value: str | None, what: str, *, required: bool = False) -> str | None:
+    """`what` is the English label (N_), which names the limit; it is translated when shown."""
     if value is None or not value.strip():
         if required:
-            raise InvalidInput(f"{what} is empty: say it in words")
+            raise InvalidInput(_("{what} is empty: say it in words").format(what=_(what)))
         return None
     _check_encodable(value, what)
     limit = TEXT_LIMITS.get(what, TEXT_LIMIT)
     if len(value) > limit:
-        raise InvalidInput(f"{what} is {len(value)} characters long: at most {limit} are "
-                           "kept; shorten it")
+        raise InvalidInput(_("{what} is {n_value} characters long: at most {limit} are kept; "
+                             "shorten it").format(what=_(what), n_value=len(value), limit=limit))
     if any(_is_control(ch) and ch not in "\n\t" for ch in value):
-        raise InvalidInput(f"{what} contains control characters (such as a NUL or an "
-                           "escape): remove them")
+        raise InvalidInput(_("{what} contains control characters (such as a NUL or an escape): "
+                             "remove them").format(what=_(what)))
     return value
 
 
@@ -170,8 +175,9 @@ class Ledger(Application[UUID]):
                     # commit; the next attempt finds the tables made.
                     time.sleep(0.05 * (attempt + 1))
                     continue
-                raise StoreError(f"cannot open store {self.store.describe()}: {first}: is it "
-                                 "a ledger? Check --store") from None
+                raise StoreError(_("cannot open store {store}: {first}: is it a ledger? Check "
+                                   "--store").format(
+                                   store=self.store.describe(), first=first)) from None
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # The store URL decides everything: nothing leaks in from os.environ.
@@ -203,9 +209,9 @@ class Ledger(Application[UUID]):
         try:
             return super().save(*objs, **kwargs)
         except RecordConflictError:
-            raise _Conflicted("someone else recorded to the same group or member at the "
-                              "same moment, and nothing of this command was saved: run it "
-                              "again") from None
+            raise _Conflicted(_("someone else recorded to the same group or member at the "
+                                "same moment, and nothing of this command was saved: run it "
+                                "again")) from None
 
     # The group --------------------------------------------------------------------------
 
@@ -216,11 +222,11 @@ class Ledger(Application[UUID]):
         """A new group. R3 第四条: `approved_by` who approved its creation, `filed_with`
         where it was filed (备案).
         """
-        actor, group, owner = (_check_key(actor, "actor"), _check_key(group, "group id"),
-                               _check_key(owner, "owner"))
-        name = _check_text(name, "group name", required=True) or ""
-        approved_by = _check_key(approved_by, "approver") if approved_by is not None else None
-        filed_with = _check_text(filed_with, "filing")
+        actor, group, owner = (_check_key(actor, N_("actor")), _check_key(group, N_("group id")),
+                               _check_key(owner, N_("owner")))
+        name = _check_text(name, N_("group name"), required=True) or ""
+        approved_by = _check_key(approved_by, N_("approver")) if approved_by is not None else None
+        filed_with = _check_text(filed_with, N_("filing"))
         book, source = load_rulebook(rulebook)
         occurred_at = self._occurred_at(at, book.zone)
         judge.check_unregistered(group, self._find(group_id(group)))
@@ -246,7 +252,7 @@ class Ledger(Application[UUID]):
         version = target.amend(actor=actor, occurred_at=occurred_at, recorded_at=recorded_at,
                                rulebook=book, source=source, first_fact_since=first,
                                effective_at=effective_at,
-                               resolution=_check_text(resolution, "resolution",
+                               resolution=_check_text(resolution, N_("resolution"),
                                                       required=True) or "")
         self.save(target)
         return version
@@ -279,7 +285,7 @@ class Ledger(Application[UUID]):
                    at: datetime | None = None) -> None:
         target = self.group(group)
         target.grant(actor=actor, occurred_at=self._occurred_at(at, target),
-                     member=_check_key(member, "member id"), role=role)
+                     member=_check_key(member, N_("member id")), role=role)
         self.save(target)
 
     @recording
@@ -287,7 +293,7 @@ class Ledger(Application[UUID]):
                     at: datetime | None = None) -> None:
         target = self.group(group)
         target.revoke(actor=actor, occurred_at=self._occurred_at(at, target),
-                      member=_check_key(member, "member id"), role=role)
+                      member=_check_key(member, N_("member id")), role=role)
         self.save(target)
 
     @recording
@@ -298,11 +304,11 @@ class Ledger(Application[UUID]):
         """
         the_group = self.group(group)
         occurred_at = self._occurred_at(at, the_group)
-        reason = _check_text(reason, "reason", required=True) or ""
+        reason = _check_text(reason, N_("reason"), required=True) or ""
         review_id = the_group.review(
             actor=actor, occurred_at=occurred_at, reason=reason,
-            kept=tuple(_check_key(m, "member id") for m in keep),
-            removed=tuple(_check_key(m, "member id") for m in remove))
+            kept=tuple(_check_key(m, N_("member id")) for m in keep),
+            removed=tuple(_check_key(m, N_("member id")) for m in remove))
         rules = the_group.rules_at(occurred_at)
         changed = []
         for member in keep:
@@ -327,12 +333,12 @@ class Ledger(Application[UUID]):
               at: datetime | None = None) -> MembershipState:
         """Returns the standing after admission (it says whether the nickname complies)."""
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "admit members")
+        judge.check_moderator(the_group, actor, _("admit members"))
         group = the_group.key
-        member = _check_key(member, "member id")
-        nickname = _check_text(nickname, "nickname", required=True) or ""
-        invited_by = _check_key(invited_by, "inviter") if invited_by else None
-        verified_by = _check_key(verified_by, "verifier") if verified_by else None
+        member = _check_key(member, N_("member id"))
+        nickname = _check_text(nickname, N_("nickname"), required=True) or ""
+        invited_by = _check_key(invited_by, N_("inviter")) if invited_by else None
+        verified_by = _check_key(verified_by, N_("verifier")) if verified_by else None
         if relation is not None:  # typed as its key or its Chinese name (业主, 家属, 租户)
             relation = key_of(RELATIONS, relation) or unicodedata.normalize("NFC", relation)
         occurred_at = self._occurred_at(at, the_group)
@@ -358,13 +364,13 @@ class Ledger(Application[UUID]):
                at: datetime | None = None) -> str:
         """Returns the nickname the member had before."""
         the_group = self.group(group)
-        judge.check_actor_or_moderator(the_group, actor, member, "rename members",
-                                       or_else=", or the member")
+        judge.check_actor_or_moderator(the_group, actor, member, _("rename members"),
+                                       or_else=_(", or the member"))
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at, the_group)
         old = membership.rename(actor=actor, occurred_at=occurred_at,
                                 rules=the_group.rules_at(occurred_at),
-                                nickname=_check_text(nickname, "nickname", required=True) or "")
+                                nickname=_check_text(nickname, N_("nickname"), required=True) or "")
         self.save(membership)
         return old
 
@@ -375,11 +381,11 @@ class Ledger(Application[UUID]):
         promoted later). Returns whether the nickname then complies.
         """
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "grant nickname exemptions")
+        judge.check_moderator(the_group, actor, _("grant nickname exemptions"))
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at, the_group)
         rules = the_group.rules_at(occurred_at)
-        exemption = _check_key(exemption, "exemption")
+        exemption = _check_key(exemption, N_("exemption"))
         judge.check_exemption(the_group, rules, exemption)
         ok = membership.grant_exemption(actor=actor, occurred_at=occurred_at, rules=rules,
                                         exemption=exemption)
@@ -398,7 +404,7 @@ class Ledger(Application[UUID]):
         occurred_at = self._occurred_at(at, the_group)
         caution_id = membership.caution(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
-            category=category, reason=_check_text(reason, "reason", required=True) or "")
+            category=category, reason=_check_text(reason, N_("reason"), required=True) or "")
         self.save(membership)
         return caution_id
 
@@ -406,8 +412,8 @@ class Ledger(Application[UUID]):
     def remind(self, *, actor: str, group: str, member: str, at: datetime | None = None) -> int:
         """Remind a member to fix their nickname; returns the number of reminders so far."""
         the_group = self.group(group)
-        judge.check_role(the_group, actor, judge.REMINDERS, "remind members",
-                         "the owner, an admin or a secretary")
+        judge.check_role(the_group, actor, judge.REMINDERS, _("remind members"),
+                         _("the owner, an admin or a secretary"))
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at, the_group)
         count = membership.remind(actor=actor, occurred_at=occurred_at,
@@ -434,16 +440,16 @@ class Ledger(Application[UUID]):
         occurred_at = self._occurred_at(at, the_group)
         if (not the_group.roles_of(actor) & judge.FLAGGERS
                 and not self._is_member_at(group, actor, occurred_at)):
-            judge.check_role(the_group, actor, judge.FLAGGERS, "raise flags",
-                             "the owner, an admin, a reviewer or a secretary",
-                             or_else=", or a current member")
+            judge.check_role(the_group, actor, judge.FLAGGERS, _("raise flags"),
+                             _("the owner, an admin, a reviewer or a secretary"),
+                             or_else=_(", or a current member"))
         if message_at is not None:
             message_at = self.moment(message_at, zone=the_group, what="--message-at", past=True)
         membership = self.membership(the_group, member)
         flag_id = membership.flag(actor=actor, occurred_at=occurred_at,
                                   rules_at=the_group.rules_at, category=category,
-                                  message=_check_text(message, "message reference"),
-                                  excerpt=_check_text(excerpt, "excerpt"),
+                                  message=_check_text(message, N_("message reference")),
+                                  excerpt=_check_text(excerpt, N_("excerpt")),
                                   message_at=message_at)
         joined = type(membership.events[-1]).__name__ == "FlagSeconded"
         self.save(membership)
@@ -454,13 +460,13 @@ class Ledger(Application[UUID]):
                      note: str | None = None, at: datetime | None = None) -> str:
         """Returns the id of the warning the confirmed flag earned."""
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "confirm flags")
-        judge.check_not_against_self(actor, member, "confirm a flag")
+        judge.check_moderator(the_group, actor, _("confirm flags"))
+        judge.check_not_against_self(actor, member, _("confirm a flag"))
         membership = self.membership(the_group, member)
         warning_id = membership.confirm_flag(actor=actor,
                                              occurred_at=self._occurred_at(at, the_group),
                                              rules_at=the_group.rules_at, flag_id=flag_id,
-                                             note=_check_text(note, "note"))
+                                             note=_check_text(note, N_("note")))
         self.save(membership)
         return warning_id
 
@@ -468,12 +474,12 @@ class Ledger(Application[UUID]):
     def dismiss_flag(self, *, actor: str, group: str, member: str, flag_id: str,
                      reason: str, at: datetime | None = None) -> None:
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "dismiss flags")
-        judge.check_not_against_self(actor, member, "dismiss a flag")
+        judge.check_moderator(the_group, actor, _("dismiss flags"))
+        judge.check_not_against_self(actor, member, _("dismiss a flag"))
         membership = self.membership(the_group, member)
         membership.dismiss_flag(actor=actor, occurred_at=self._occurred_at(at, the_group),
                                 flag_id=flag_id,
-                                reason=_check_text(reason, "reason", required=True) or "")
+                                reason=_check_text(reason, N_("reason"), required=True) or "")
         self.save(membership)
 
     @recording
@@ -481,13 +487,13 @@ class Ledger(Application[UUID]):
              reason: str | None = None, message: str | None = None,
              at: datetime | None = None) -> str:
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "warn members")
+        judge.check_moderator(the_group, actor, _("warn members"))
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at, the_group)
         warning_id = membership.warn(actor=actor, occurred_at=occurred_at,
                                      rules=the_group.rules_at(occurred_at), category=category,
-                                     reason=_check_text(reason, "reason"),
-                                     message=_check_text(message, "message reference"))
+                                     reason=_check_text(reason, N_("reason")),
+                                     message=_check_text(message, N_("message reference")))
         self.save(membership)
         return warning_id
 
@@ -497,14 +503,14 @@ class Ledger(Application[UUID]):
                at: datetime | None = None) -> str:
         """`dispute`: the id of the dispute the removal is for (the member is a party)."""
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "remove members")
+        judge.check_moderator(the_group, actor, _("remove members"))
         membership = self.membership(the_group, member)
         if dispute is not None:
             judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
                                      removing=True)
         removal_id = membership.remove(
             actor=actor, occurred_at=self._occurred_at(at, the_group), temporary=temporary,
-            reason=_check_text(reason, "reason", required=True) or "", dispute_id=dispute)
+            reason=_check_text(reason, N_("reason"), required=True) or "", dispute_id=dispute)
         self.save(membership)
         return removal_id
 
@@ -512,13 +518,13 @@ class Ledger(Application[UUID]):
     def readmit(self, *, actor: str, group: str, member: str, note: str | None = None,
                 dispute: str | None = None, at: datetime | None = None) -> None:
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "readmit members")
+        judge.check_moderator(the_group, actor, _("readmit members"))
         membership = self.membership(the_group, member)
         if dispute is not None:
             judge.check_dispute_link(self.dispute(dispute), the_group.key, membership.member,
                                      removing=False)
         membership.readmit(actor=actor, occurred_at=self._occurred_at(at, the_group),
-                           note=_check_text(note, "note"), dispute_id=dispute)
+                           note=_check_text(note, N_("note")), dispute_id=dispute)
         self.save(membership)
 
     # Disputes (R2's quarrel) -------------------------------------------------------------
@@ -528,8 +534,8 @@ class Ledger(Application[UUID]):
                      at: datetime | None = None) -> str:
         """Returns the dispute's id."""
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "open disputes")
-        named = tuple(_check_key(p, "party") for p in parties)
+        judge.check_moderator(the_group, actor, _("open disputes"))
+        named = tuple(_check_key(p, N_("party")) for p in parties)
         judge.check_dispute_parties(the_group.key, named, [
             p for p in named if self._find(membership_id(the_group.key, p)) is not None])
         occurred_at = self._occurred_at(at, the_group)
@@ -537,7 +543,7 @@ class Ledger(Application[UUID]):
         dispute_id = new_case_id()
         opened = Dispute.open(actor=actor, occurred_at=occurred_at, group=the_group.key,
                               dispute_id=dispute_id, parties=named,
-                              summary=_check_text(summary, "summary", required=True) or "")
+                              summary=_check_text(summary, N_("summary"), required=True) or "")
         self.save(opened)
         return dispute_id
 
@@ -546,10 +552,10 @@ class Ledger(Application[UUID]):
                      at: datetime | None = None) -> None:
         target = self.dispute(dispute_id)
         the_group = self.group(target.group)
-        judge.check_role(the_group, actor, judge.SECRETARIES, "note disputes",
-                         "the owner, an admin or a secretary")
+        judge.check_role(the_group, actor, judge.SECRETARIES, _("note disputes"),
+                         _("the owner, an admin or a secretary"))
         target.note(actor=actor, occurred_at=self._occurred_at(at, the_group),
-                    text=_check_text(text, "text", required=True) or "")
+                    text=_check_text(text, N_("text"), required=True) or "")
         self.save(target)
 
     @recording
@@ -558,10 +564,10 @@ class Ledger(Application[UUID]):
         """Returns the parties still awaiting re-admission (temporarily removed)."""
         target = self.dispute(dispute_id)
         the_group = self.group(target.group)
-        judge.check_moderator(the_group, actor, "resolve disputes")
+        judge.check_moderator(the_group, actor, _("resolve disputes"))
         occurred_at = self._occurred_at(at, the_group)
         target.resolve(actor=actor, occurred_at=occurred_at, outcome=outcome,
-                       text=_check_text(text, "text", required=True) or "")
+                       text=_check_text(text, N_("text"), required=True) or "")
         self.save(target)
         return [p for p in target.parties
                 if (found := self._find(membership_id(target.group, p))) is not None
@@ -571,7 +577,8 @@ class Ledger(Application[UUID]):
     def dispute(self, dispute_id: str) -> Dispute:
         found = self._find(dispute_aggregate_id(dispute_id))
         if found is None:
-            raise NotFound(f"dispute {dispute_id} is not in this ledger: check the id")
+            raise NotFound(_("dispute {dispute_id} is not in this ledger: check the id").format(
+                             dispute_id=dispute_id))
         return found
 
     @recording
@@ -582,14 +589,14 @@ class Ledger(Application[UUID]):
         """
         the_group = self.group(group)
         if violation is not None:
-            judge.check_moderator(the_group, actor, "record a departure as a violation")
+            judge.check_moderator(the_group, actor, _("record a departure as a violation"))
         elif actor != member:
-            judge.check_moderator(the_group, actor, "record departures",
-                                      or_else=", or the member who leaves")
+            judge.check_moderator(the_group, actor, _("record departures"),
+                                      or_else=_(", or the member who leaves"))
         membership = self.membership(the_group, member)
         occurred_at = self._occurred_at(at, the_group)
         warning_id = membership.leave(
-            actor=actor, occurred_at=occurred_at, note=_check_text(note, "note"),
+            actor=actor, occurred_at=occurred_at, note=_check_text(note, N_("note")),
             violation=(the_group.rules_at(occurred_at), violation) if violation else None)
         self.save(membership)
         return warning_id
@@ -605,7 +612,7 @@ class Ledger(Application[UUID]):
         membership.rescind(actor=actor, occurred_at=self._occurred_at(at, the_group),
                            group=the_group,
                            sanction_id=sanction_id,
-                           reason=_check_text(reason, "reason", required=True) or "")
+                           reason=_check_text(reason, N_("reason"), required=True) or "")
         self.save(membership)
 
     @recording
@@ -619,7 +626,7 @@ class Ledger(Application[UUID]):
         appeal_id = membership.file_appeal(
             actor=actor, occurred_at=self._occurred_at(at, the_group), group=the_group,
             sanction_id=sanction_id,
-            grounds=_check_text(grounds, "grounds", required=True) or "")
+            grounds=_check_text(grounds, N_("grounds"), required=True) or "")
         self.save(membership)
         return appeal_id
 
@@ -633,7 +640,7 @@ class Ledger(Application[UUID]):
         sanction_id = membership.decide_appeal(
             actor=actor, occurred_at=self._occurred_at(at, the_group), group=the_group,
             appeal_id=appeal_id, outcome=outcome,
-            rationale=_check_text(rationale, "rationale", required=True) or "", weight=weight)
+            rationale=_check_text(rationale, N_("rationale"), required=True) or "", weight=weight)
         self.save(membership)
         return sanction_id
 
@@ -651,12 +658,12 @@ class Ledger(Application[UUID]):
         judge.check_keeps_tasks(the_group.key, the_group.rules_at(occurred_at))
         judge.check_right(the_group, actor, "assign tasks")
         if assigned_by is not None:
-            assigned_by = _check_key(assigned_by, "task giver")
+            assigned_by = _check_key(assigned_by, N_("task giver"))
             judge.check_task_giver(the_group, assigned_by)
         membership = self.membership(the_group, member)
         task_id = membership.assign_task(
             actor=actor, occurred_at=occurred_at, rules=the_group.rules_at(occurred_at),
-            summary=_check_text(summary, "summary", required=True) or "",
+            summary=_check_text(summary, N_("summary"), required=True) or "",
             deadline_minutes=deadline_minutes, assigned_by=assigned_by)
         self.save(membership)
         return task_id
@@ -665,8 +672,8 @@ class Ledger(Application[UUID]):
     def acknowledge_task(self, *, actor: str, group: str, member: str, task_id: str,
                          at: datetime | None = None) -> None:
         the_group = self.group(group)
-        judge.check_actor_or_moderator(the_group, actor, member, "acknowledge tasks for others",
-                                       or_else=", or the member it was assigned to")
+        judge.check_actor_or_moderator(the_group, actor, member, _("acknowledge tasks for others"),
+                                       or_else=_(", or the member it was assigned to"))
         membership = self.membership(the_group, member)
         membership.acknowledge_task(actor=actor, occurred_at=self._occurred_at(at, the_group),
                                     task_id=task_id)
@@ -676,7 +683,7 @@ class Ledger(Application[UUID]):
     def confirm_task_missed(self, *, actor: str, group: str, member: str, task_id: str,
                             at: datetime | None = None) -> str:
         the_group = self.group(group)
-        judge.check_moderator(the_group, actor, "confirm missed tasks")
+        judge.check_moderator(the_group, actor, _("confirm missed tasks"))
         membership = self.membership(the_group, member)
         warning_id = membership.confirm_task_missed(actor=actor,
                                                     occurred_at=self._occurred_at(at, the_group),
@@ -692,11 +699,11 @@ class Ledger(Application[UUID]):
         seal of its own; returns it. A seal covers the events before it, not itself: one
         the log outgrew before it was saved is made again, as a conflicting command is.
         """
-        actor = _check_key(actor, "actor")
-        note = _check_text(note, "note")
+        actor = _check_key(actor, N_("actor"))
+        note = _check_text(note, N_("note"))
         if self._pending is not None:
-            raise InvalidInput("a seal covers what is stored, so it cannot be part of a "
-                               "batch: seal after the batch")
+            raise InvalidInput(_("a seal covers what is stored, so it cannot be part of a batch: "
+                                 "seal after the batch"))
         size, root = self.tree_head()
         seals = self._find(SEALS_ID)
         details = {"actor": actor, "occurred_at": self._occurred_at(None), "size": size,
@@ -743,10 +750,10 @@ class Ledger(Application[UUID]):
                                what=what, placeholder=self.store.placeholder)
 
     def group(self, group: str) -> Group:
-        found = self._find(group_id(_check_key(group, "group id")))
+        found = self._find(group_id(_check_key(group, N_("group id"))))
         if found is None:
-            raise NotFound(f"group {group} is not in this ledger: create it with "
-                           "'ledger group create' or check --store")
+            raise NotFound(_("group {group} is not in this ledger: create it with 'ledger group "
+                             "create' or check --store").format(group=group))
         # A role is used only by someone in the group now (R3: 人事变动): whoever was
         # removed or left holds it unused until readmitted.
         moment = self.clock()
@@ -759,10 +766,11 @@ class Ledger(Application[UUID]):
     def membership(self, group: str | Group, member: str) -> Membership:
         """One member's membership of a group (given by id, or as already loaded)."""
         key = (group if isinstance(group, Group) else self.group(group)).key
-        member = _check_key(member, "member id")
+        member = _check_key(member, N_("member id"))
         found = self._find(membership_id(key, member))
         if found is None:
-            raise NotFound(f"{member} was never admitted to {key}: admit them first")
+            raise NotFound(_("{member} was never admitted to {key}: admit them first").format(
+                             member=member, key=key))
         return found
 
     def history(self, group: str, member: str) -> Sequence[MembershipEvent]:
@@ -774,8 +782,8 @@ class Ledger(Application[UUID]):
         moment = self.moment(as_of, zone=group) if as_of is not None else self.clock()
         state = self.membership(group, member).state_at(moment)
         if state is None:
-            raise NotFound(f"{member} had not been admitted to {group} by then: give a later "
-                           "--as-of")
+            raise NotFound(_("{member} had not been admitted to {group} by then: give a later "
+                             "--as-of").format(member=member, group=group))
         return state
 
     def _is_out(self, group: str, member: str, moment: datetime) -> bool:
@@ -798,9 +806,11 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             return None
         except OriginatorVersionError as error:
-            raise StoreError(f"the stored events of {aggregate_id.hex[:8]} are out of sequence "
-                             f"(version {error.args[0]} where {error.args[1]} belongs): the log "
-                             "was changed outside the ledger; run 'ledger verify'") from None
+            raise StoreError(_("the stored events of {originator} are out of sequence (version {version} "
+                               "where {expected} belongs): the log was changed outside the ledger; "
+                               "run 'ledger verify'").format(
+                               originator=aggregate_id.hex[:8], version=error.args[0],
+                               expected=error.args[1])) from None
         if self._pending is not None:
             # A batch reads each aggregate once: what it changes is saved at the end, what
             # it only read adds no event.

@@ -21,6 +21,7 @@ from ledger.events import (
     DisputeResolved,
     LedgerEvent,
 )
+from ledger.i18n import _
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")  # as ledger.aggregates
 
@@ -52,13 +53,13 @@ class Dispute(BaseAggregate[UUID]):
                            parties=parties, summary=summary)
 
     def note(self, *, actor: str, occurred_at: datetime, text: str) -> None:
-        judge.check_dispute_open(self, occurred_at, "note")
+        judge.check_dispute_open(self, occurred_at, _("note"))
         self.trigger_event(DisputeNoted, actor=actor, occurred_at=occurred_at, group=self.group,
                            dispute_id=self.dispute_id, parties=self.parties, text=text)
 
     def resolve(self, *, actor: str, occurred_at: datetime, outcome: DisputeOutcome,
                 text: str) -> None:
-        judge.check_dispute_open(self, occurred_at, "resolve")
+        judge.check_dispute_open(self, occurred_at, _("resolve"))
         self.trigger_event(DisputeResolved, actor=actor, occurred_at=occurred_at,
                            group=self.group, dispute_id=self.dispute_id, parties=self.parties,
                            outcome=outcome, text=text)

@@ -47,6 +47,7 @@ from ledger import ids, tree
 from ledger.application import Ledger
 from ledger.errors import InvalidInput, LedgerError
 from ledger.events import ALL_EVENTS
+from ledger.i18n import _
 
 BATCH = 2000
 KEYS = {"notification_id", "originator_id", "originator_version", "recorded_at", "state",
@@ -103,8 +104,11 @@ def export_lines(ledger: Ledger, *, group: str | None = None,
 
 
 def _refuse(number: int, field: str | None, what: str) -> ImportRefused:
-    where = f"line {number}" + (f", field {field!r}" if field else "")
-    return ImportRefused(f"{where}: {what}: nothing was imported")
+    if field:
+        return ImportRefused(_("line {number}, field {field!r}: {what}: nothing was "
+                               "imported").format(number=number, field=field, what=what))
+    return ImportRefused(_("line {number}: {what}: nothing was imported").format(
+        number=number, what=what))
 
 
 def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
@@ -119,55 +123,59 @@ def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
-            raise _refuse(number, None, f"not JSON ({error.msg})") from None
+            raise _refuse(number, None, _("not JSON ({msg})").format(msg=error.msg)) from None
         if not isinstance(data, dict):
-            raise _refuse(number, None, "not a JSON object")
+            raise _refuse(number, None, _("not a JSON object"))
         unknown = sorted(set(data) - KEYS)
         if unknown:
-            raise _refuse(number, unknown[0], "not a field of an export")
+            raise _refuse(number, unknown[0], _("not a field of an export"))
         for field in ("notification_id", "originator_version"):
             value = data.get(field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise _refuse(number, field, "missing or not a whole number ≥ 1")
+                raise _refuse(number, field, _("missing or not a whole number ≥ 1"))
         given_id = data.get("originator_id")
         if not isinstance(given_id, str):
-            raise _refuse(number, "originator_id", "missing or not a UUID")
+            raise _refuse(number, "originator_id", _("missing or not a UUID"))
         topic = data.get("topic")
         if not isinstance(topic, str) or not topic:
-            raise _refuse(number, "topic", "missing or not text")
+            raise _refuse(number, "topic", _("missing or not text"))
         if topic not in topics:  # never resolve (import) a topic a file names at will
-            raise _refuse(number, "topic", f"{topic!r} is not an event type of the ledger")
+            raise _refuse(number, "topic", _("{topic!r} is not an event type of the ledger").format(
+                                             topic=topic))
         if "state_base64" in data:
             try:
                 state = base64.b64decode(str(data["state_base64"]), validate=True)
             except (binascii.Error, ValueError):
-                raise _refuse(number, "state_base64", "not valid base64") from None
+                raise _refuse(number, "state_base64", _("not valid base64")) from None
         elif "state" in data:
             state = orjson.dumps(data["state"])
         else:
-            raise _refuse(number, "state", "missing")
+            raise _refuse(number, "state", _("missing"))
         try:
             event = decode(topic, state)
         except Exception as error:  # any failure to read the event is this line's fault
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            raise _refuse(number, "state", f"not a {topic.rsplit(':', 1)[-1]} event "
-                          f"({first})") from None
+            raise _refuse(number, "state", _("not a {topic} event ({first})").format(
+                                             topic=topic.rsplit(':', 1)[-1], first=first)) from None
         originator_id = event.originator_id
         if str(originator_id) != given_id:  # the canonical form, as exported: else parse it
             try:
                 if UUID(given_id) != originator_id:
                     raise ValueError
             except ValueError:
-                raise _refuse(number, "originator_id", "not a UUID, or not the state's "
-                              "originator id") from None
+                raise _refuse(number, "originator_id", _("not a UUID, or not the state's "
+                                                         "originator id")) from None
         if event.originator_version != data["originator_version"]:
-            raise _refuse(number, "originator_version", "not the state's originator version")
+            raise _refuse(number, "originator_version", _("not the state's originator version"))
         recorded_at = data.get("recorded_at")
         if recorded_at is not None and _timestamp(data, state) != recorded_at:
-            raise _refuse(number, "recorded_at", "differs from the state's timestamp")
+            raise _refuse(number, "recorded_at", _("differs from the state's timestamp"))
         if previous is not None and data["notification_id"] <= previous:
-            raise _refuse(number, "notification_id", f"{data['notification_id']} does not "
-                          f"follow {previous}: lines must be in the order of the log")
+            raise _refuse(number, "notification_id", _("{notification_id} does not follow "
+                                                       "{previous}: lines must be in the order "
+                                                       "of the log").format(
+                                                       notification_id=data['notification_id'],
+                                                       previous=previous))
         previous = data["notification_id"]
         lines.append(Line(number, data["notification_id"], originator_id,
                           data["originator_version"], topic, state))
@@ -208,33 +216,49 @@ def plan(ledger: Ledger, lines: list[Line]) -> tuple[list[Line], int]:
             if line.notification_id <= last:
                 found = _stored_at(cursor, events, column, mark, store.kind, line)
             elif stored_versions.get(line.originator_id, 0) >= line.version:
-                raise _refuse(line.number, None, f"version {line.version} of "
-                              f"{line.originator_id} is stored already as another event: "
-                              "this file is not of this ledger")
+                raise _refuse(line.number, None, _("version {version} of {originator_id} is "
+                                                   "stored already as another event: this file "
+                                                   "is not of this ledger").format(
+                                                   version=line.version,
+                                                   originator_id=line.originator_id))
             if found is not None:
                 if found != (line.notification_id, line.topic, line.state):
-                    raise _refuse(line.number, None, f"version {line.version} of "
-                                  f"{line.originator_id} is stored already as another event "
-                                  f"(notification {found[0]}): this file is not of this "
-                                  "ledger")
+                    raise _refuse(line.number, None, _("version {version} of {originator_id} is "
+                                                       "stored already as another event "
+                                                       "(notification {found}): this file is not "
+                                                       "of this ledger").format(
+                                                       version=line.version,
+                                                       originator_id=line.originator_id,
+                                                       found=found[0]))
                 already += 1
                 continue
             expected = (new[-1].notification_id if new else last) + 1
             if line.notification_id < expected:
-                raise _refuse(line.number, "notification_id", f"{line.notification_id} is "
-                              "taken by another event in this ledger: this file is not of "
-                              "this ledger, or the ledger has moved on from it")
+                raise _refuse(line.number, "notification_id", _("{notification_id} is taken by "
+                                                                "another event in this ledger: "
+                                                                "this file is not of this "
+                                                                "ledger, or the ledger has moved "
+                                                                "on from it").format(
+                                                                notification_id=line.notification_id))
             if store.kind == "sqlite" and line.notification_id != expected:
-                raise _refuse(line.number, "notification_id", f"{line.notification_id} "
-                              f"would leave a gap after {expected - 1} (an SQLite ledger has "
-                              "none): import the export from where this ledger ends, or "
-                              "into PostgreSQL")
+                raise _refuse(line.number, "notification_id", _("{notification_id} would leave a "
+                                                                "gap after {value} (an SQLite "
+                                                                "ledger has none): import the "
+                                                                "export from where this ledger "
+                                                                "ends, or into PostgreSQL").format(
+                                                                notification_id=line.notification_id,
+                                                                value=expected - 1))
             follows = stored_versions.get(line.originator_id, 0) + 1
             if line.version != follows:
-                raise _refuse(line.number, "originator_version", f"version {line.version} "
-                              f"of {line.originator_id} does not follow version {follows - 1}, "
-                              "the last stored or imported before it: the file lacks "
-                              "events of it")
+                raise _refuse(line.number, "originator_version", _("version {version} of "
+                                                                   "{originator_id} does not "
+                                                                   "follow version {value}, the "
+                                                                   "last stored or imported "
+                                                                   "before it: the file lacks "
+                                                                   "events of it").format(
+                                                                   version=line.version,
+                                                                   originator_id=line.originator_id,
+                                                                   value=follows - 1))
             stored_versions[line.originator_id] = line.version
             new.append(line)
     return new, already
@@ -320,7 +344,8 @@ def _write(ledger: Ledger, batch: list[Line]) -> None:
                          events=events, meta=meta, leaves_table=leaves, id_column=column,
                          placeholder=mark)
         except LedgerError as error:
-            raise ImportRefused(f"line {batch[0].number} onwards: {error}") from None
+            raise ImportRefused(_("line {number} onwards: {error}").format(
+                number=batch[0].number, error=error)) from None
         if not sqlite:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{events}', "
                            f"'notification_id'), (SELECT MAX(notification_id) FROM {events}))")

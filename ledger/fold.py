@@ -43,6 +43,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
+from ledger.i18n import N_
 
 Presence = Literal["absent", "in", "temporarily_removed", "removed", "left"]
 Status = Literal["active", "warned", "removal_due", "temporarily_removed", "removed", "left",
@@ -596,12 +597,12 @@ class SanctionStory:
         """Who had a part in it, as (person, what they did): issued it, confirmed the
         flag behind it, raised (or seconded) that flag.
         """
-        found = [(self.issued.actor, "issued the sanction")]
+        found = [(self.issued.actor, N_("issued the sanction"))]
         for event in self.flag_events:
             if isinstance(event, FlagConfirmed):
-                found.append((event.actor, "confirmed the flag behind it"))
+                found.append((event.actor, N_("confirmed the flag behind it")))
             elif isinstance(event, (MessageFlagged, FlagSeconded)):
-                found.append((event.actor, "raised the flag behind it"))
+                found.append((event.actor, N_("raised the flag behind it")))
         return found
 
     @property

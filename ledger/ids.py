@@ -19,6 +19,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from ledger import tree
 from ledger.errors import AmbiguousId, InvalidInput, NotFound
+from ledger.i18n import _
 
 TABLE = "ledger_case_ids"
 META = "ledger_meta"  # what the ledger records about itself
@@ -112,8 +113,9 @@ def resolve(cursor: Any, table: str, prefix: str, *, kinds: tuple[str, ...],
     """The one case of the given kinds whose id starts with `prefix`."""
     cleaned = prefix.strip().lower().replace("-", "")
     if len(cleaned) < MIN_PREFIX or any(ch not in "0123456789abcdef" for ch in cleaned):
-        raise InvalidInput(f"{what} id {prefix!r} is not an id: give at least {MIN_PREFIX} "
-                           "hex digits of the id a command printed")
+        raise InvalidInput(_("{what} id {prefix!r} is not an id: give at least {MIN_PREFIX} hex "
+                             "digits of the id a command printed").format(
+                             what=what, prefix=prefix, MIN_PREFIX=MIN_PREFIX))
     marks = ", ".join(placeholder for _ in kinds)
     # A range rather than LIKE, so that the primary key's index serves it: every id
     # that starts with the prefix sorts from it up to it followed by 'g' (past 'f').
@@ -123,11 +125,13 @@ def resolve(cursor: Any, table: str, prefix: str, *, kinds: tuple[str, ...],
     rows = [tuple(row) if not isinstance(row, dict) else tuple(row.values())
             for row in cursor.fetchall()]
     if not rows:
-        raise NotFound(f"no {what} has an id starting with {cleaned}: check the id")
+        raise NotFound(_("no {what} has an id starting with {cleaned}: check the id").format(
+                         what=what, cleaned=cleaned))
     if len(rows) > 1:
         ids = ", ".join(row[0] for row in rows[:2])
         more = " and more" if len(rows) > 2 else ""
-        raise AmbiguousId(f"{what} id {cleaned} is ambiguous ({ids}{more}): give more digits")
+        raise AmbiguousId(_("{what} id {cleaned} is ambiguous ({ids}{more}): give more digits").format(
+                            what=what, cleaned=cleaned, ids=ids, more=more))
     return Case(*rows[0])
 
 

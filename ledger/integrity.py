@@ -32,6 +32,7 @@ from ledger import ids, tree
 from ledger.application import Ledger
 from ledger.errors import InvalidInput, NotFound
 from ledger.events import ALL_EVENTS, LedgerSealed
+from ledger.i18n import _
 from ledger.merkle import (
     CompactRange,
     consistency_proof,
@@ -56,8 +57,10 @@ class Row:
 
     def describe(self) -> str:
         name = self.topic.rsplit(":", 1)[-1]
-        return (f"leaf {self.index} (notification {self.notification_id}, {name} "
-                f"version {self.version} of {str(self.originator_id).replace('-', '')[:8]})")
+        return (_("leaf {index} (notification {notification_id}, {name} version {version} of "
+                  "{originator})").format(
+                  index=self.index, notification_id=self.notification_id, name=name,
+                  version=self.version, originator=str(self.originator_id).replace('-', '')[:8]))
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,9 @@ class SealFound:
     seal: LedgerSealed
 
     def describe(self) -> str:
-        return (f"seal {self.number} (size {self.seal.size}, root {self.seal.root[:16]}…, "
-                f"sealed {self.seal.occurred_at.isoformat()} by {self.seal.actor})")
+        return (_("seal {number} (size {size}, root {root}…, sealed {occurred_at} by {actor})").format(
+                  number=self.number, size=self.seal.size, root=self.seal.root[:16],
+                  occurred_at=self.seal.occurred_at.isoformat(), actor=self.seal.actor))
 
 
 @dataclass
@@ -201,7 +205,7 @@ def _reads(ledger: Ledger, row: Row) -> str | None:
         event = ledger.mapper.event_from(row.topic, row.state)  # type: ignore[attr-defined]
     except Exception as error:  # any failure to read is the finding
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        return f"does not read as its topic's event ({first})"
+        return _("does not read as its topic's event ({first})").format(first=first)
     if str(event.originator_id).replace("-", "") != str(row.originator_id).replace("-", "") \
             or event.originator_version != row.version:
         return "names another aggregate or version than its row"
@@ -217,8 +221,9 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
     if against is not None:
         against_root, against_size = against
         if against_size < 1:
-            raise InvalidInput(f"--size {against_size} is not a tree size: give the size "
-                               "the root was posted with (1 or more)")
+            raise InvalidInput(_("--size {against_size} is not a tree size: give the size the "
+                                 "root was posted with (1 or more)").format(
+                                 against_size=against_size))
     kept = _Kept(ledger)
     report.kept_hashes = kept.count
     deleted: list[int] = []
@@ -242,11 +247,13 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
         expected = (previous or 0) + 1
         if report.kind == "sqlite" and row.notification_id != expected:
             report.gaps += 1
-            problem(f"{row.describe()}: notification ids jump from {previous or 0} to "
-                    f"{row.notification_id}: an event was deleted or inserted before it", row)
+            problem(_("{row}: notification ids jump from {previous} to {notification_id}: an "
+                      "event was deleted or inserted before it").format(
+                      row=row.describe(), previous=previous or 0,
+                      notification_id=row.notification_id), row)
         elif previous is not None and row.notification_id <= previous:
             report.gaps += 1
-            problem(f"{row.describe()}: notification ids do not increase", row)
+            problem(_("{row}: notification ids do not increase").format(row=row.describe()), row)
         previous = row.notification_id
         unreadable = _reads(ledger, row)
         if unreadable:
@@ -255,15 +262,15 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
         kept_hash, gone = kept.take(row.notification_id)
         deleted += gone
         if kept_hash is not None and kept_hash != hashed.hex():
-            problem(f"{row.describe()} is not the event recorded there: its hash differs "
-                    "from the one kept when it was recorded", row)
+            problem(_("{row} is not the event recorded there: its hash differs from the one kept "
+                      "when it was recorded").format(row=row.describe()), row)
         elif kept_hash is None and report.kept_hashes:
-            problem(f"{row.describe()} has no hash kept from when it was recorded: it "
-                    "was inserted outside the ledger", row)
+            problem(_("{row} has no hash kept from when it was recorded: it was inserted outside "
+                      "the ledger").format(row=row.describe()), row)
         found = seal_at.get(row.notification_id)
         if found is not None and found.seal.size > row.index:
-            problem(f"{found.describe()} claims {found.seal.size} events, but "
-                    f"{row.index} precede it", row)
+            problem(_("{found} claims {size} events, but {index} precede it").format(
+                      found=found.describe(), size=found.seal.size, index=row.index), row)
         compact.append(hashed)
         for found in by_size.get(compact.size, ()):
             good = compact.root().hex() == found.seal.root
@@ -279,28 +286,30 @@ def verify(ledger: Ledger, *, against: tuple[str, int] | None = None) -> Report:
     for found in seals:
         if found.seal.size > compact.size:
             report.seals.append((found, False))
-            problem(f"{found.describe()} covers more events than the log holds "
-                    f"({compact.size}): events were deleted")
+            problem(_("{found} covers more events than the log holds ({size}): events were "
+                      "deleted").format(found=found.describe(), size=compact.size))
     deleted += kept.rest()
     if deleted:
-        more = f" (and {len(deleted) - 1} more)" if len(deleted) > 1 else ""
-        problem(f"notification {deleted[0]} was recorded (its hash is kept) but is no "
-                f"longer in the log{more}: it was deleted")
+        more = _(" (and {value} more)").format(value=len(deleted) - 1) if len(deleted) > 1 else ""
+        problem(_("notification {deleted} was recorded (its hash is kept) but is no longer in "
+                  "the log{more}: it was deleted").format(deleted=deleted[0], more=more))
     head = _kept_head(ledger)
     if head is not None and (head.compact.size, head.compact.root()) != (compact.size, compact.root()):
-        problem(f"the log's tree head ({compact.size} events, root {compact.root().hex()[:16]}…) "
-                f"is not the one kept as events were recorded ({head.compact.size} events, "
-                f"root {head.compact.root().hex()[:16]}…): the log was changed outside the "
-                "ledger")
+        problem(_("the log's tree head ({size} events, root {compact}…) is not the one kept as "
+                  "events were recorded ({size2} events, root {compact2}…): the log was changed "
+                  "outside the ledger").format(
+                  size=compact.size, compact=compact.root().hex()[:16], size2=head.compact.size,
+                  compact2=head.compact.root().hex()[:16]))
     if against is not None:
         if against[1] > compact.size:
-            raise InvalidInput(f"--size {against[1]} is more than the {compact.size} events "
-                               "in this ledger: check the size that was posted with the root")
+            raise InvalidInput(_("--size {against} is more than the {size} events in this "
+                                 "ledger: check the size that was posted with the root").format(
+                                 against=against[1], size=compact.size))
         if report.against is not None and not report.against[2]:
-            problem(f"the first {against[1]} events hash to {against_found}, not to the "
-                    "root given, "
-                    f"{against[0]}: this is not the ledger that root was taken from, or it "
-                    "was changed since")
+            problem(_("the first {against} events hash to {against_found}, not to the root "
+                      "given, {against2}: this is not the ledger that root was taken from, or it "
+                      "was changed since").format(
+                      against=against[1], against_found=against_found, against2=against[0]))
     report.seals.sort(key=lambda pair: pair[0].number)
     return report
 
@@ -310,11 +319,12 @@ def _contradiction(found: SealFound, first_changed: Row | None,
     passed = [f.seal.size for f, good in checked if good and f.seal.size < found.seal.size]
     since = max(passed, default=0)
     if first_changed is not None and first_changed.index < found.seal.size:
-        where = f"the first leaf that disagrees is {first_changed.describe()}"
+        where = _("the first leaf that disagrees is {first_changed}").format(
+                  first_changed=first_changed.describe())
     else:
-        where = (f"an event among leaves {since}–{found.seal.size - 1} was changed, "
-                 "deleted, inserted or moved")
-    return f"the log contradicts {found.describe()}: {where}"
+        where = (_("an event among leaves {since}–{value} was changed, deleted, inserted or moved").format(
+                   since=since, value=found.seal.size - 1))
+    return _("the log contradicts {found}: {where}").format(found=found.describe(), where=where)
 
 
 def _seals(ledger: Ledger) -> list[SealFound]:
@@ -354,7 +364,8 @@ def _size(size: int | None, total: int) -> int:
     if size is None:
         return total
     if not 1 <= size <= total:
-        raise InvalidInput(f"size {size} is not a size of this log: give 1 to {total}")
+        raise InvalidInput(_("size {size} is not a size of this log: give 1 to {total}").format(
+                             size=size, total=total))
     return size
 
 
@@ -366,10 +377,12 @@ def inclusion(ledger: Ledger, notification_id: int, *, size: int | None = None) 
     size = _size(size, len(leaves))
     index = next((i for i, (nid, _) in enumerate(leaves) if nid == notification_id), None)
     if index is None:
-        raise NotFound(f"no event has notification id {notification_id}: check the number")
+        raise NotFound(_("no event has notification id {notification_id}: check the number").format(
+                         notification_id=notification_id))
     if index >= size:
-        raise InvalidInput(f"the event is leaf {index}, outside a tree of size {size}: give "
-                           f"--size {index + 1} or more")
+        raise InvalidInput(_("the event is leaf {index}, outside a tree of size {size}: give "
+                             "--size {value} or more").format(
+                             index=index, size=size, value=index + 1))
     hashes = [h for _, h in leaves[:size]]
     return {"leafIdx": index, "treeSize": size, "root": _b64(root_of(hashes)),
             "leafHash": _b64(hashes[index]),
@@ -380,7 +393,8 @@ def consistency(ledger: Ledger, old: int, new: int) -> dict[str, Any]:
     leaves = [h for _, h in leaf_hashes(ledger)]
     new = _size(new, len(leaves))
     if not 1 <= old <= new:
-        raise InvalidInput(f"old size {old} must be from 1 to the new size {new}")
+        raise InvalidInput(_("old size {old} must be from 1 to the new size {new}").format(
+                             old=old, new=new))
     return {"size1": old, "size2": new, "root1": _b64(root_of(leaves[:old])),
             "root2": _b64(root_of(leaves[:new])),
             "proof": [_b64(p) for p in consistency_proof(old, leaves[:new])]}
@@ -394,7 +408,8 @@ def event_notification(ledger: Ledger, originator_id: Any, version: int) -> int:
                        f"AND originator_version = {mark}", (key, version))
         row = cursor.fetchone()
     if row is None:
-        raise NotFound(f"event {version} of {originator_id} is not stored")
+        raise NotFound(_("event {version} of {originator_id} is not stored").format(
+                         version=version, originator_id=originator_id))
     return int(_value(row, 0, "nid"))
 
 
@@ -407,53 +422,55 @@ def check_proof(data: Any) -> tuple[str, bool]:
     A proof that is not of that shape is an InvalidInput naming the field.
     """
     if not isinstance(data, dict):
-        raise InvalidInput("the proof is not a JSON object: give the JSON 'ledger proof' "
-                           "printed")
+        raise InvalidInput(_("the proof is not a JSON object: give the JSON 'ledger proof' "
+                             "printed"))
     if "leafIdx" in data or "leafHash" in data:
         kind, keys = "inclusion", INCLUSION_KEYS
     elif "size1" in data or "root1" in data:
         kind, keys = "consistency", CONSISTENCY_KEYS
     else:
-        raise InvalidInput("the proof has neither leafIdx nor size1: it is neither an "
-                           "inclusion nor a consistency proof")
+        raise InvalidInput(_("the proof has neither leafIdx nor size1: it is neither an "
+                             "inclusion nor a consistency proof"))
     for key in keys:
         if key not in data:
-            raise InvalidInput(f"the {kind} proof has no field {key!r}")
+            raise InvalidInput(_("the {kind} proof has no field {key!r}").format(
+                                 kind=kind, key=key))
     for key in keys:
         value = data[key]
         if key in ("leafIdx", "treeSize", "size1", "size2"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise InvalidInput(f"field {key!r} is not a whole number ≥ 0")
+                raise InvalidInput(_("field {key!r} is not a whole number ≥ 0").format(key=key))
     proof_field = data["proof"] if data["proof"] is not None else []
     if not isinstance(proof_field, list):
-        raise InvalidInput("field 'proof' is not a list of base64 hashes")
+        raise InvalidInput(_("field 'proof' is not a list of base64 hashes"))
     proof = [_decode(p, f"proof[{i}]") for i, p in enumerate(proof_field)]
     if kind == "inclusion":
         leaf, root = _decode(data["leafHash"], "leafHash"), _decode(data["root"], "root")
         ok = verify_inclusion(data["leafIdx"], data["treeSize"], leaf, proof, root)
-        return (f"leaf {data['leafIdx']} is in the tree of {data['treeSize']} with root "
-                f"{root.hex()}", ok)
+        return (_("leaf {leafIdx} is in the tree of {treeSize} with root {root}").format(
+                  leafIdx=data['leafIdx'], treeSize=data['treeSize'], root=root.hex()), ok)
     root1, root2 = _decode(data["root1"], "root1"), _decode(data["root2"], "root2")
     ok = verify_consistency(data["size1"], data["size2"], root1, root2, proof)
-    return (f"the tree of {data['size1']} (root {root1.hex()}) is a prefix of the tree of "
-            f"{data['size2']} (root {root2.hex()})", ok)
+    return (_("the tree of {size1} (root {root1}) is a prefix of the tree of {size2} (root "
+              "{root2})").format(
+              size1=data['size1'], root1=root1.hex(), size2=data['size2'], root2=root2.hex()), ok)
 
 
 def _decode(value: Any, name: str) -> bytes:
     if not isinstance(value, str):
-        raise InvalidInput(f"field {name!r} is not a base64 string")
+        raise InvalidInput(_("field {name!r} is not a base64 string").format(name=name))
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(f"field {name!r} is not valid base64") from None
+        raise InvalidInput(_("field {name!r} is not valid base64").format(name=name)) from None
 
 
 def parse_proof(text: bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"the proof is not JSON ({error}): give the JSON 'ledger proof' "
-                           "printed") from None
+        raise InvalidInput(_("the proof is not JSON ({error}): give the JSON 'ledger proof' "
+                             "printed").format(error=error)) from None
 
 
 _CREATED_BY = {"flag": ("MessageFlagged", "flag_id"), "warning": ("WarningIssued", "sanction_id"),
@@ -464,9 +481,10 @@ _CREATED_BY = {"flag": ("MessageFlagged", "flag_id"), "warning": ("WarningIssued
 
 def case_notification(ledger: Ledger, prefix: str) -> int:
     """The notification id of the event that recorded a sanction, flag or task."""
-    case = ledger.find_case(prefix, kinds=tuple(_CREATED_BY), what="sanction, flag or task")
+    case = ledger.find_case(prefix, kinds=tuple(_CREATED_BY), what=_("sanction, flag or task"))
     name, id_field = _CREATED_BY[case.kind]
     for event in ledger.membership(case.group, case.member).events:
         if type(event).__name__ == name and getattr(event, id_field) == case.case_id:
             return event_notification(ledger, event.originator_id, event.originator_version)
-    raise NotFound(f"the event that recorded {case.case_id} is not stored")
+    raise NotFound(_("the event that recorded {case_id} is not stored").format(
+                     case_id=case.case_id))

@@ -28,6 +28,7 @@ Each check raises a `LedgerError` with a message a person can act on, or returns
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import singledispatch
@@ -55,8 +56,6 @@ from ledger.errors import (
     SanctionClosed,
     TimelineConflict,
 )
-from ledger.i18n import _
-from ledger.vocabulary import RELATIONS, listed
 from ledger.events import (
     AppealDecided,
     AppealFiled,
@@ -92,6 +91,8 @@ from ledger.fold import (
     evolve,
     in_order,
 )
+from ledger.i18n import N_, _, translate
+from ledger.vocabulary import RELATIONS, listed
 
 if TYPE_CHECKING:
     from ledger.aggregates import Group
@@ -108,8 +109,8 @@ REMINDERS: frozenset[str] = frozenset({"owner", "admin", "secretary"})
 # holds `reviewer` and cautions (R3 第十二条 总裁办……日常监督, 善意提醒), and flags
 # (FLAGGERS above).
 RIGHTS: dict[str, frozenset[str]] = {
-    "assign tasks": frozenset({"leader"}),
-    "caution members": frozenset({"reviewer"}),
+    N_("assign tasks"): frozenset({"leader"}),
+    N_("caution members"): frozenset({"reviewer"}),
 }
 
 
@@ -123,28 +124,32 @@ def holds_right(group: Group, actor: str, right: str) -> bool:
 
 def check_right(group: Group, actor: str, right: str, *, or_else: str = "") -> None:
     if not holds_right(group, actor, right):
-        roles = " or ".join(f"a {role}" for role in sorted(RIGHTS[right]))
-        check_moderator(group, actor, right, or_else=f", or {roles}{or_else}")
+        roles = _(" or ").join(_("a {role}").format(role=role) for role in sorted(RIGHTS[right]))
+        check_moderator(group, actor, translate(right),
+                        or_else=_(", or {roles}{or_else}").format(roles=roles, or_else=or_else))
 
 
 def _refuse(group: Group, actor: str, doing: str, roles: frozenset[str], who: str,
             or_else: str = "") -> None:
     unused = group.held_roles(actor) & roles
     if unused:
-        raise NotPermitted(f"{actor} may not {doing} in {group.key}: they hold "
-                           f"{', '.join(sorted(unused))} but are out of the group (removed or "
-                           "left), and use it again once readmitted")
-    raise NotPermitted(f"{actor} may not {doing} in {group.key}: only {who} may{or_else}")
+        raise NotPermitted(_("{actor} may not {doing} in {group}: they hold {unused} but are out "
+                             "of the group (removed or left), and use it again once readmitted").format(
+                             actor=actor, doing=doing, group=group.key,
+                             unused=', '.join(sorted(unused))))
+    raise NotPermitted(_("{actor} may not {doing} in {group}: only {who} may{or_else}").format(
+                         actor=actor, doing=doing, group=group.key, who=who, or_else=or_else))
 
 
 def check_owner(group: Group, actor: str, doing: str) -> None:
     if "owner" not in group.roles_of(actor):
-        _refuse(group, actor, doing, frozenset({"owner"}), f"the owner ({group.owner})")
+        _refuse(group, actor, doing, frozenset({"owner"}), _("the owner ({owner})").format(
+                                                             owner=group.owner))
 
 
 def check_moderator(group: Group, actor: str, doing: str, *, or_else: str = "") -> None:
     if not group.is_moderator(actor):
-        _refuse(group, actor, doing, MODERATORS, "the owner or an admin", or_else)
+        _refuse(group, actor, doing, MODERATORS, _("the owner or an admin"), or_else)
 
 
 def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
@@ -159,19 +164,22 @@ def check_actor_or_moderator(group: Group, actor: str, member: str, doing: str,
 
 def check_unregistered(key: str, existing: Group | None) -> None:
     if existing is not None:
-        raise GroupExists(f"group {key} is already registered: choose another id")
+        raise GroupExists(_("group {key} is already registered: choose another id").format(
+                            key=key))
 
 
 def check_sealable(size: int) -> None:
     if size < 1:
-        raise InvalidInput("the log is empty: there is nothing to seal yet")
+        raise InvalidInput(_("the log is empty: there is nothing to seal yet"))
 
 
 def check_registered(group: Group, moment: datetime) -> None:
     assert group.registered_at is not None
     if moment < group.registered_at:
-        raise RuleBroken(f"{group.key} was registered at {format_time(group.registered_at)}: "
-                         f"no fact of it can happen at {format_time(moment)}")
+        raise RuleBroken(_("{group} was registered at {registered_at}: no fact of it can happen "
+                           "at {moment}").format(
+                           group=group.key, registered_at=format_time(group.registered_at),
+                           moment=format_time(moment)))
 
 
 AMENDMENT_HORIZON = timedelta(days=366)  # "more than a year ahead" is refused
@@ -185,64 +193,73 @@ def check_amendment(group: Group, actor: str, effective_at: datetime,
     the day it was passed only when nothing recorded in the group happened from then on
     (`first_fact_since`: the first such fact, if any). Not more than a year ahead.
     """
-    check_owner(group, actor, "amend the rules")
+    check_owner(group, actor, _("amend the rules"))
     assert group.registered_at is not None
     if effective_at < group.registered_at:
-        raise RuleBroken(f"an amendment of {group.key}'s rules cannot take effect at "
-                         f"{format_time(effective_at)}, before the group was registered "
-                         f"({format_time(group.registered_at)}): give a later --effective")
+        raise RuleBroken(_("an amendment of {group}'s rules cannot take effect at "
+                           "{effective_at}, before the group was registered ({registered_at}): "
+                           "give a later --effective").format(
+                           group=group.key, effective_at=format_time(effective_at),
+                           registered_at=format_time(group.registered_at)))
     if effective_at < recorded_at.replace(microsecond=0) and first_fact_since is not None:
         fact = first_fact_since
-        raise RuleBroken(f"an amendment of {group.key}'s rules cannot take effect at "
-                         f"{format_time(effective_at)}, before it is recorded: the "
-                         f"{type(fact).__name__} of {fact.member} at "
-                         f"{format_time(fact.occurred_at)} already happened and was judged "
-                         "by the rules then in force (give an --effective after it)")
+        raise RuleBroken(_("an amendment of {group}'s rules cannot take effect at "
+                           "{effective_at}, before it is recorded: the {fact} of {member} at "
+                           "{occurred_at} already happened and was judged by the rules then in "
+                           "force (give an --effective after it)").format(
+                           group=group.key, effective_at=format_time(effective_at),
+                           fact=type(fact).__name__, member=fact.member,
+                           occurred_at=format_time(fact.occurred_at)))
     if effective_at > recorded_at + AMENDMENT_HORIZON:
-        raise RuleBroken(f"an amendment cannot take effect at {format_time(effective_at)}, "
-                         "more than a year ahead: record it nearer the day (give an "
-                         "--effective within a year)")
+        raise RuleBroken(_("an amendment cannot take effect at {effective_at}, more than a year "
+                           "ahead: record it nearer the day (give an --effective within a year)").format(
+                           effective_at=format_time(effective_at)))
     latest = group.versions[-1]
     if effective_at < latest.effective_at:
-        raise RuleBroken(f"version {latest.version} of {group.key}'s rules is in force from "
-                         f"{format_time(latest.effective_at)}: an amendment takes effect "
-                         "after it, never before (give a later --effective)")
+        raise RuleBroken(_("version {version} of {group}'s rules is in force from "
+                           "{effective_at}: an amendment takes effect after it, never before "
+                           "(give a later --effective)").format(
+                           version=latest.version, group=group.key,
+                           effective_at=format_time(latest.effective_at)))
 
 
 def check_review(group: Group, actor: str, kept: tuple[str, ...],
                  removed: tuple[str, ...]) -> None:
-    check_moderator(group, actor, "review the membership")
+    check_moderator(group, actor, _("review the membership"))
     both = set(kept) & set(removed)
     if both:
-        raise InvalidInput(f"{', '.join(sorted(both))} cannot be both kept and removed")
+        raise InvalidInput(_("{both} cannot be both kept and removed").format(
+                             both=', '.join(sorted(both))))
     if not kept and not removed:
-        raise InvalidInput("a review names who is kept (--keep) or removed (--remove)")
+        raise InvalidInput(_("a review names who is kept (--keep) or removed (--remove)"))
 
 
 def check_grant(group: Group, actor: str, member: str, role: str) -> None:
-    check_owner(group, actor, "grant roles")
+    check_owner(group, actor, _("grant roles"))
     if role in group.held_roles(member):
-        raise RoleConflict(f"{member} already holds the role {role} in {group.key}: "
-                           "nothing to grant")
+        raise RoleConflict(_("{member} already holds the role {role} in {group}: nothing to grant").format(
+                             member=member, role=role, group=group.key))
 
 
 def check_revoke(group: Group, actor: str, member: str, role: str) -> None:
-    check_owner(group, actor, "revoke roles")
+    check_owner(group, actor, _("revoke roles"))
     if role not in group.held_roles(member):
         held = ", ".join(sorted(group.held_roles(member))) or "none"
-        raise RoleConflict(f"{member} does not hold the role {role} in {group.key} "
-                           f"(holds: {held}): nothing to revoke")
+        raise RoleConflict(_("{member} does not hold the role {role} in {group} (holds: {held}): "
+                             "nothing to revoke").format(
+                             member=member, role=role, group=group.key, held=held))
     if role == "owner" and member == group.owner:
-        raise RoleConflict(f"{member} registered {group.key} and stays its owner: "
-                           "the owner role cannot be revoked")
+        raise RoleConflict(_("{member} registered {group} and stays its owner: the owner role "
+                             "cannot be revoked").format(member=member, group=group.key))
 
 
 def check_exemption(group: Group, rules: RuleVersion, exemption: str | None) -> None:
     if exemption is None:
         return
     if rules.rulebook.nickname is None:
-        raise InvalidInput(f"{group.key}'s rules ({rules.describe()}) set no nickname "
-                           "pattern: there is nothing to be exempt from")
+        raise InvalidInput(_("{group}'s rules ({rules}) set no nickname pattern: there is "
+                             "nothing to be exempt from").format(
+                             group=group.key, rules=rules.describe()))
     rules.rulebook.nickname.exemption(exemption)
 
 
@@ -259,7 +276,7 @@ def check_admission(group: Group, rules: RuleVersion, *, relation: str | None,
         raise AdmissionRefused(_("{group}'s rules ({rules}) admit members by relation: give "
                                  "--relation ({allowed})").format(
                                      group=group.key, rules=book,
-                                     allowed=listed(RELATIONS, allowed, sep=" or ")))
+                                     allowed=listed(RELATIONS, allowed, sep=_(" or "))))
     if relation is not None and admission.relations and relation not in (
             *admission.relations, *admission.excluded_relations):
         raise InvalidInput(_("unknown relation {relation} under {rules}: use one of "
@@ -269,22 +286,25 @@ def check_admission(group: Group, rules: RuleVersion, *, relation: str | None,
         raise AdmissionRefused(_("{group}'s rules ({rules}) exclude {relation} members: only "
                                  "{allowed} members are admitted").format(
                                      group=group.key, rules=book, relation=relation,
-                                     allowed=listed(RELATIONS, allowed, sep=" or ") or "other"))
+                                     allowed=listed(RELATIONS, allowed, sep=_(" or ")) or _("other")))
     if admission.verification_required and not verified_by:
-        raise AdmissionRefused(f"{group.key}'s rules ({book}) require identity "
-                               "verification: give --verified-by")
+        raise AdmissionRefused(_("{group}'s rules ({book}) require identity verification: give "
+                                 "--verified-by").format(group=group.key, book=book))
     if admission.verification_required and verified_by and not group.is_moderator(verified_by):
-        raise AdmissionRefused(f"{verified_by} may not verify members of {group.key}: "
-                               "identity is verified by the owner or an admin")
+        raise AdmissionRefused(_("{verified_by} may not verify members of {group}: identity is "
+                                 "verified by the owner or an admin").format(
+                                 verified_by=verified_by, group=group.key))
     if admission.invitation_required and invited_by is None:
-        raise AdmissionRefused(f"{group.key}'s rules ({book}) admit members on an "
-                               "invitation: give --invited-by")
+        raise AdmissionRefused(_("{group}'s rules ({book}) admit members on an invitation: give "
+                                 "--invited-by").format(group=group.key, book=book))
     if invited_by is not None:
         roles = group.roles_of(invited_by) | ({"member"} if inviter_is_member else set())
         if not roles & set(admission.may_invite):
-            allowed = " or ".join(admission.may_invite)
-            raise AdmissionRefused(f"{invited_by} may not invite members to {group.key}: "
-                                   f"under {book} only {allowed} may invite")
+            allowed = _(" or ").join(admission.may_invite)
+            raise AdmissionRefused(_("{invited_by} may not invite members to {group}: under "
+                                     "{book} only {allowed} may invite").format(
+                                     invited_by=invited_by, group=group.key, book=book,
+                                     allowed=allowed))
 
 
 def check_role(group: Group, actor: str, roles: frozenset[str], doing: str,
@@ -296,8 +316,9 @@ def check_role(group: Group, actor: str, roles: frozenset[str], doing: str,
 def check_not_against_self(actor: str, member: str, doing: str) -> None:
     """A moderator does not decide a flag raised against themselves."""
     if actor == member:
-        raise ConflictOfInterest(f"{actor} may not {doing} raised against themselves: another "
-                                 "admin or the owner decides it")
+        raise ConflictOfInterest(_("{actor} may not {doing} raised against themselves: another "
+                                   "admin or the owner decides it").format(
+                                   actor=actor, doing=doing))
 
 
 # Sanctions and appeals ---------------------------------------------------------------
@@ -306,14 +327,16 @@ def check_not_against_self(actor: str, member: str, doing: str) -> None:
 def check_rescind(group: Group, actor: str, story: SanctionStory) -> None:
     """Only the one who issued the sanction, or the owner, withdraws it."""
     if actor != story.issued.actor and "owner" not in group.roles_of(actor):
-        raise NotPermitted(f"{actor} may not rescind sanction {story.sanction_id[:8]} in "
-                           f"{group.key}: only {story.issued.actor}, who issued it, or the "
-                           "owner may (an appeal goes to a reviewer: 'ledger appeal file')")
+        raise NotPermitted(_("{actor} may not rescind sanction {sanction_id} in {group}: only "
+                             "{actor2}, who issued it, or the owner may (an appeal goes to a "
+                             "reviewer: 'ledger appeal file')").format(
+                             actor=actor, sanction_id=story.sanction_id[:8], group=group.key,
+                             actor2=story.issued.actor))
 
 
 def check_appeal_filer(group: Group, actor: str, member: str) -> None:
-    check_actor_or_moderator(group, actor, member, "file appeals for others",
-                             or_else=", or the member concerned")
+    check_actor_or_moderator(group, actor, member, _("file appeals for others"),
+                             or_else=_(", or the member concerned"))
 
 
 def check_appeal_window(story: SanctionStory, window_days: int | None, rules: str,
@@ -322,20 +345,23 @@ def check_appeal_window(story: SanctionStory, window_days: int | None, rules: st
         return
     closes = story.issued.occurred_at + timedelta(days=window_days)
     if at > closes:
-        raise AppealRefused(f"the appeal window of {window_days} days under {rules} closed at "
-                            f"{format_time(closes)} for sanction {story.sanction_id[:8]} "
-                            f"(issued {format_time(story.issued.occurred_at)}): too late to "
-                            "appeal")
+        raise AppealRefused(_("the appeal window of {window_days} days under {rules} closed at "
+                              "{closes} for sanction {sanction_id} (issued {occurred_at}): too "
+                              "late to appeal").format(
+                              window_days=window_days, rules=rules, closes=format_time(closes),
+                              sanction_id=story.sanction_id[:8],
+                              occurred_at=format_time(story.issued.occurred_at)))
 
 
 def check_reviewer_independent(group: Group, actor: str, story: SanctionStory) -> None:
     """A reviewer decides only cases they had no part in."""
-    check_role(group, actor, REVIEWERS, "decide appeals", "a reviewer")
+    check_role(group, actor, REVIEWERS, _("decide appeals"), _("a reviewer"))
     parts = sorted({what for person, what in story.parties if person == actor})
     if parts:
-        raise ConflictOfInterest(f"{actor} may not decide the appeal against sanction "
-                                 f"{story.sanction_id[:8]}: they {' and '.join(parts)}; "
-                                 "another reviewer decides it")
+        raise ConflictOfInterest(_("{actor} may not decide the appeal against sanction "
+                                   "{sanction_id}: they {parts}; another reviewer decides it").format(
+                                   actor=actor, sanction_id=story.sanction_id[:8],
+                                   parts=_(" and ").join(translate(p) for p in parts)))
 
 
 def check_decision(story: SanctionStory, outcome: str, weight: int | None,
@@ -345,23 +371,26 @@ def check_decision(story: SanctionStory, outcome: str, weight: int | None,
     """
     if outcome != "reduced":
         if weight is not None:
-            raise InvalidInput(f"--weight goes with --outcome reduced, not {outcome}")
+            raise InvalidInput(_("--weight goes with --outcome reduced, not {outcome}").format(
+                                 outcome=outcome))
         return
     original = current if current is not None else story.weight
     if weight is None:
         if original is not None:
-            raise InvalidInput(f"a reduced warning needs --weight, below its weight of "
-                               f"{original}")
+            raise InvalidInput(_("a reduced warning needs --weight, below its weight of "
+                                 "{original}").format(original=original))
         return
     if weight < 1:
-        raise InvalidInput("--weight must be at least 1 (overturn it to make it count for "
-                           "nothing)")
+        raise InvalidInput(_("--weight must be at least 1 (overturn it to make it count for "
+                             "nothing)"))
     if original is not None and weight >= original:
-        raise InvalidInput(f"--weight {weight} is not below the warning's weight of "
-                           f"{original}: a reduction gives a lower weight")
+        raise InvalidInput(_("--weight {weight} is not below the warning's weight of {original}: "
+                             "a reduction gives a lower weight").format(
+                             weight=weight, original=original))
     if original is None and weight >= strike_limit:
-        raise InvalidInput(f"--weight {weight} reaches the strike limit of {strike_limit}: "
-                           "a removal reduced to a warning weighs less than the limit")
+        raise InvalidInput(_("--weight {weight} reaches the strike limit of {strike_limit}: a "
+                             "removal reduced to a warning weighs less than the limit").format(
+                             weight=weight, strike_limit=strike_limit))
 
 
 def check_message_unsanctioned(state: MembershipState, message: str | None) -> None:
@@ -370,9 +399,10 @@ def check_message_unsanctioned(state: MembershipState, message: str | None) -> N
         return
     for strike in state.strikes:
         if strike.message == message and strike.state not in ("rescinded", "overturned"):
-            raise AlreadySanctioned(f"message {message} of {state.member} in {state.group} "
-                                    f"already earned sanction {strike.sanction_id[:8]}: one "
-                                    "message is one violation")
+            raise AlreadySanctioned(_("message {message} of {member} in {group} already earned "
+                                      "sanction {sanction_id}: one message is one violation").format(
+                                      message=message, member=state.member, group=state.group,
+                                      sanction_id=strike.sanction_id[:8]))
 
 
 def counting_sanction(state: MembershipState, sanction_id: str, doing: str) -> Strike | Removal:
@@ -381,11 +411,13 @@ def counting_sanction(state: MembershipState, sanction_id: str, doing: str) -> S
     if found is None:
         found = state.removals.get(sanction_id)
     if found is None:
-        raise NotFound(f"sanction {sanction_id} was not issued to {state.member} in "
-                       f"{state.group} by that time: check the id and --at")
+        raise NotFound(_("sanction {sanction_id} was not issued to {member} in {group} by that "
+                         "time: check the id and --at").format(
+                         sanction_id=sanction_id, member=state.member, group=state.group))
     if found.state in ("rescinded", "overturned"):
-        raise SanctionClosed(f"sanction {sanction_id[:8]} was already {found.state}: there is "
-                             f"nothing left to {doing}")
+        raise SanctionClosed(_("sanction {sanction_id} was already {state}: there is nothing "
+                               "left to {doing}").format(
+                               sanction_id=sanction_id[:8], state=found.state, doing=doing))
     return found
 
 
@@ -398,21 +430,25 @@ def check_dispute_parties(group: str, parties: Sequence[str],
                           admitted: Sequence[str]) -> None:
     """At least two distinct parties, each admitted to the group once at least."""
     if len(set(parties)) < 2 or len(set(parties)) != len(parties):
-        raise InvalidInput("a dispute has two or more different parties: give --parties "
-                           "M1,M2[,…]")
+        raise InvalidInput(_("a dispute has two or more different parties: give --parties "
+                             "M1,M2[,…]"))
     missing = [p for p in parties if p not in admitted]
     if missing:
-        raise NotFound(f"{', '.join(missing)} was never admitted to {group}: a dispute is "
-                       "between members of the group")
+        raise NotFound(_("{missing} was never admitted to {group}: a dispute is between members "
+                         "of the group").format(missing=', '.join(missing), group=group))
 
 
 def check_dispute_open(dispute: Any, at: datetime, doing: str) -> None:
     if not dispute.is_open:
-        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
-                         f"({dispute.outcome}): there is nothing left to {doing}")
+        raise RuleBroken(_("dispute {dispute_id} was already resolved ({outcome}): there is "
+                           "nothing left to {doing}").format(
+                           dispute_id=dispute.dispute_id[:8], outcome=dispute.outcome,
+                           doing=doing))
     if dispute.opened_at is not None and at < dispute.opened_at:
-        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was opened at "
-                         f"{format_time(dispute.opened_at)}: nothing of it happens before")
+        raise RuleBroken(_("dispute {dispute_id} was opened at {opened_at}: nothing of it "
+                           "happens before").format(
+                           dispute_id=dispute.dispute_id[:8],
+                           opened_at=format_time(dispute.opened_at)))
 
 
 def check_dispute_link(dispute: Any, group: str, member: str, *, removing: bool) -> None:
@@ -420,20 +456,25 @@ def check_dispute_link(dispute: Any, group: str, member: str, *, removing: bool)
     member among its parties (a removal, while the dispute is open).
     """
     if dispute.group != group or member not in dispute.parties:
-        raise RuleBroken(f"{member} is not a party to dispute {dispute.dispute_id[:8]} "
-                         f"(in {dispute.group}, between {', '.join(dispute.parties)})")
+        raise RuleBroken(_("{member} is not a party to dispute {dispute_id} (in {group}, between "
+                           "{parties})").format(
+                           member=member, dispute_id=dispute.dispute_id[:8], group=dispute.group,
+                           parties=', '.join(dispute.parties)))
     if removing and not dispute.is_open:
-        raise RuleBroken(f"dispute {dispute.dispute_id[:8]} was already resolved "
-                         f"({dispute.outcome}): a removal for it comes before")
+        raise RuleBroken(_("dispute {dispute_id} was already resolved ({outcome}): a removal for "
+                           "it comes before").format(
+                           dispute_id=dispute.dispute_id[:8], outcome=dispute.outcome))
 
 
 def open_appeal(state: MembershipState, appeal_id: str) -> Appeal:
     appeal = state.appeals.get(appeal_id)
     if appeal is None:
-        raise NotFound(f"appeal {appeal_id} was not filed by that time: check the id and --at")
+        raise NotFound(_("appeal {appeal_id} was not filed by that time: check the id and --at").format(
+                         appeal_id=appeal_id))
     if not appeal.is_open:
-        raise SanctionClosed(f"appeal {appeal_id[:8]} was already decided ({appeal.outcome}): "
-                             "an appeal is decided once")
+        raise SanctionClosed(_("appeal {appeal_id} was already decided ({outcome}): an appeal is "
+                               "decided once").format(
+                               appeal_id=appeal_id[:8], outcome=appeal.outcome))
     return appeal
 
 
@@ -443,24 +484,26 @@ def open_appeal(state: MembershipState, appeal_id: str) -> Appeal:
 def check_remind(state: MembershipState, rules: RuleVersion, at: datetime) -> None:
     nickname_rule = rules.rulebook.nickname
     if nickname_rule is None:
-        raise RuleBroken(f"{state.group}'s rules ({rules.describe()}) set no nickname "
-                         "pattern: there is nothing to remind")
+        raise RuleBroken(_("{group}'s rules ({rules}) set no nickname pattern: there is nothing "
+                           "to remind").format(group=state.group, rules=rules.describe()))
     if state.is_in_group and nickname_rule.matches(state.nickname, state.exemption):
-        raise RuleBroken(f"{state.member}'s nickname {state.nickname!r} in {state.group} "
-                         f"follows the rules ({nickname_rule.description}) at "
-                         f"{format_time(at)}: nothing to remind")
+        raise RuleBroken(_("{member}'s nickname {nickname!r} in {group} follows the rules "
+                           "({description}) at {at}: nothing to remind").format(
+                           member=state.member, nickname=state.nickname, group=state.group,
+                           description=nickname_rule.description, at=format_time(at)))
     limit = nickname_rule.removal_after_reminders
     if state.is_in_group and limit is not None and state.reminders >= limit:
-        raise RuleBroken(f"{state.member} has ignored {state.reminders} reminders already "
-                         f"and is removal_due in {state.group}: remove them, or wait for "
-                         "a compliant rename")
+        raise RuleBroken(_("{member} has ignored {reminders} reminders already and is "
+                           "removal_due in {group}: remove them, or wait for a compliant rename").format(
+                           member=state.member, reminders=state.reminders, group=state.group))
 
 
 def check_message_time(message_at: datetime | None, flagged_at: datetime) -> None:
     if message_at is not None and message_at > flagged_at:
-        raise InvalidInput(f"--message-at {format_time(message_at)} is after the flag "
-                           f"({format_time(flagged_at)}): a message is flagged after it "
-                           "was posted")
+        raise InvalidInput(_("--message-at {message_at} is after the flag ({flagged_at}): a "
+                             "message is flagged after it was posted").format(
+                             message_at=format_time(message_at),
+                             flagged_at=format_time(flagged_at)))
 
 
 def check_posting_window(rules: RuleVersion, category: str, message_at: datetime | None,
@@ -473,16 +516,19 @@ def check_posting_window(rules: RuleVersion, category: str, message_at: datetime
     if posting is None or category != posting.category:
         return
     if message_at is None:
-        raise InvalidInput(f"a flag of category {category} needs --message-at, the time the "
-                           "message was posted, to check it against the posting windows")
+        raise InvalidInput(_("a flag of category {category} needs --message-at, the time the "
+                             "message was posted, to check it against the posting windows").format(
+                             category=category))
     window = posting.window_at(message_at)
     if window is not None:
         local = message_at.astimezone(ZoneInfo(posting.timezone))
         shown = f"{local:%a %H:%M}" + (f":{local:%S}" if local.second else "")
         advice = "" if given == "--message-at" else (
-            f" (give {given} the time the message was posted)")
-        raise RuleBroken(f"a message at {shown} ({posting.timezone}) is inside the "
-                         f"allowed window {window.describe()}: it is not {category}{advice}")
+            _(" (give {given} the time the message was posted)").format(given=given))
+        raise RuleBroken(_("a message at {shown} ({timezone}) is inside the allowed window "
+                           "{window}: it is not {category}{advice}").format(
+                           shown=shown, timezone=posting.timezone, window=window.describe(),
+                           category=category, advice=advice))
 
 
 def check_keeps_tasks(group: str, rules: RuleVersion) -> None:
@@ -502,8 +548,9 @@ def check_keeps_tasks(group: str, rules: RuleVersion) -> None:
 def check_task_giver(group: Group, assigned_by: str) -> None:
     """The one named as giving a task holds the right to (a leader, the owner, an admin)."""
     if not holds_right(group, assigned_by, "assign tasks"):
-        raise NotPermitted(f"{assigned_by} does not give tasks in {group.key}: a task is given "
-                           "by the owner, an admin or a leader (grant --role leader first)")
+        raise NotPermitted(_("{assigned_by} does not give tasks in {group}: a task is given by "
+                             "the owner, an admin or a leader (grant --role leader first)").format(
+                             assigned_by=assigned_by, group=group.key))
 
 
 MAX_DEADLINE_MINUTES = rulebook.MAX_DEADLINE_MINUTES  # a response deadline is within a year
@@ -512,15 +559,16 @@ MAX_DEADLINE_MINUTES = rulebook.MAX_DEADLINE_MINUTES  # a response deadline is w
 def task_deadline_minutes(group: str, rules: RuleVersion, given: int | None) -> int:
     """The response deadline of a new task: as given, else the rulebook's."""
     if given is not None and given < 1:
-        raise InvalidInput("--deadline-minutes must be at least 1")
+        raise InvalidInput(_("--deadline-minutes must be at least 1"))
     if given is not None and given > MAX_DEADLINE_MINUTES:
-        raise InvalidInput(f"--deadline-minutes {given} is more than a year: give at most "
-                           f"{MAX_DEADLINE_MINUTES} (366 days)")
+        raise InvalidInput(_("--deadline-minutes {given} is more than a year: give at most "
+                             "{MAX_DEADLINE_MINUTES} (366 days)").format(
+                             given=given, MAX_DEADLINE_MINUTES=MAX_DEADLINE_MINUTES))
     tasks = rules.rulebook.tasks
     minutes = given or (tasks.response_minutes if tasks else None)
     if minutes is None:
-        raise InvalidInput(f"{group}'s rules ({rules.describe()}) set no response "
-                           "deadline: give --deadline-minutes")
+        raise InvalidInput(_("{group}'s rules ({rules}) set no response deadline: give "
+                             "--deadline-minutes").format(group=group, rules=rules.describe()))
     return minutes
 
 
@@ -562,10 +610,10 @@ def check_insertable(events: Sequence[MembershipEvent], candidate: MembershipEve
                 if event is candidate:
                     raise
                 raise TimelineConflict(
-                    f"a fact dated {format_time(candidate.occurred_at)} contradicts the "
-                    f"{type(event).__name__} already recorded at "
-                    f"{format_time(event.occurred_at)} ({str(error).split(': ')[0]}): "
-                    "give a later --at, or check the date") from None
+                    _("a fact dated {occurred_at} contradicts the {event} already recorded at "
+                      "{occurred_at2} ({reason}): give a later --at, or check the date").format(
+                      occurred_at=format_time(candidate.occurred_at), event=type(event).__name__,
+                      occurred_at2=format_time(event.occurred_at), reason=re.split(": |：", str(error))[0])) from None
         seen_candidate = seen_candidate or event is candidate
         state = evolve(state, event)
 
@@ -591,30 +639,34 @@ def check_in_group(state: MembershipState, at: datetime) -> None:
     if state.presence == "in":
         return
     reason = {
-        "absent": "admit them first",
-        "temporarily_removed": "they were temporarily removed: readmit them first",
-        "removed": "they were removed: readmit them first",
-        "left": "they left the group: admit them again first",
+        "absent": _("admit them first"),
+        "temporarily_removed": _("they were temporarily removed: readmit them first"),
+        "removed": _("they were removed: readmit them first"),
+        "left": _("they left the group: admit them again first"),
     }[state.presence]
-    raise NotAMember(f"{state.member} is not in {state.group} at {format_time(at)}: {reason}")
+    raise NotAMember(_("{member} is not in {group} at {at}: {reason}").format(
+                       member=state.member, group=state.group, at=format_time(at), reason=reason))
 
 
 def open_flag(state: MembershipState, flag_id: str, verb: str) -> Flag:
     flag = state.flags.get(flag_id)
     if flag is None:
-        raise NotFound(f"flag {flag_id} was not raised against {state.member} in {state.group} "
-                       "by that time: check the flag id and --at")
+        raise NotFound(_("flag {flag_id} was not raised against {member} in {group} by that "
+                         "time: check the flag id and --at").format(
+                         flag_id=flag_id, member=state.member, group=state.group))
     if flag.state != "open":
-        raise FlagDecided(f"flag {flag_id} was already {flag.state}: a flag is decided once, "
-                          f"it cannot be {verb} again")
+        raise FlagDecided(_("flag {flag_id} was already {state}: a flag is decided once, it "
+                            "cannot be {verb} again").format(
+                            flag_id=flag_id, state=flag.state, verb=verb))
     return flag
 
 
 def assigned_task(state: MembershipState, task_id: str) -> Task:
     task = state.tasks.get(task_id)
     if task is None:
-        raise NotFound(f"task {task_id} was not assigned to {state.member} in {state.group} by "
-                       "that time: check the task id and --at")
+        raise NotFound(_("task {task_id} was not assigned to {member} in {group} by that time: "
+                         "check the task id and --at").format(
+                         task_id=task_id, member=state.member, group=state.group))
     return task
 
 
@@ -632,13 +684,14 @@ def _fits(event: MembershipEvent, state: MembershipState) -> None:
 
 
 @_fits.register
-def _fit(event: MemberAdmitted, state: MembershipState) -> None:
+def _judged(event: MemberAdmitted, state: MembershipState) -> None:
     if state.presence == "in":
-        raise AlreadyMember(f"{state.member} is already in {state.group} at "
-                            f"{format_time(event.occurred_at)}: nothing to admit")
+        raise AlreadyMember(_("{member} is already in {group} at {occurred_at}: nothing to admit").format(
+                              member=state.member, group=state.group,
+                              occurred_at=format_time(event.occurred_at)))
     if state.presence in ("removed", "temporarily_removed"):
-        raise AlreadyMember(f"{state.member} was removed from {state.group}: "
-                            "use 'member readmit' to take them back")
+        raise AlreadyMember(_("{member} was removed from {group}: use 'member readmit' to take "
+                              "them back").format(member=state.member, group=state.group))
 
 
 @_fits.register(MemberRenamed)
@@ -648,12 +701,12 @@ def _fit(event: MemberAdmitted, state: MembershipState) -> None:
 @_fits.register(MembershipReviewed)
 @_fits.register(TaskAssigned)
 @_fits.register(CautionIssued)
-def _fit(event: MembershipEvent, state: MembershipState) -> None:
+def _judged(event: MembershipEvent, state: MembershipState) -> None:
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _fit(event: WarningIssued, state: MembershipState) -> None:
+def _judged(event: WarningIssued, state: MembershipState) -> None:
     # R1 3.7 执意退群: the departure is the violation. A strike dated to the very moment
     # the member left is of their time in the group, and may be recorded after they left;
     # the departure stays as it was.
@@ -663,92 +716,107 @@ def _fit(event: WarningIssued, state: MembershipState) -> None:
 
 
 @_fits.register
-def _fit(event: NicknameExemptionGranted, state: MembershipState) -> None:
+def _judged(event: NicknameExemptionGranted, state: MembershipState) -> None:
     check_in_group(state, event.occurred_at)
     if state.exemption == event.exemption:
-        raise RuleBroken(f"{state.member} already holds the nickname exemption "
-                         f"{event.exemption} in {state.group} at "
-                         f"{format_time(event.occurred_at)}: nothing to grant")
+        raise RuleBroken(_("{member} already holds the nickname exemption {exemption} in {group} "
+                           "at {occurred_at}: nothing to grant").format(
+                           member=state.member, exemption=event.exemption, group=state.group,
+                           occurred_at=format_time(event.occurred_at)))
 
 
 @_fits.register
-def _fit(event: FlagConfirmed, state: MembershipState) -> None:
+def _judged(event: FlagConfirmed, state: MembershipState) -> None:
     open_flag(state, event.flag_id, "confirmed")
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _fit(event: FlagDismissed, state: MembershipState) -> None:
+def _judged(event: FlagDismissed, state: MembershipState) -> None:
     open_flag(state, event.flag_id, "dismissed")
 
 
 @_fits.register
-def _fit(event: MemberRemoved, state: MembershipState) -> None:
+def _judged(event: MemberRemoved, state: MembershipState) -> None:
     if state.presence == "temporarily_removed" and not event.temporary:
         return  # mediation failed: a temporary removal may become a removal for good
     check_in_group(state, event.occurred_at)
 
 
 @_fits.register
-def _fit(event: MemberReadmitted, state: MembershipState) -> None:
+def _judged(event: MemberReadmitted, state: MembershipState) -> None:
     if state.presence not in ("temporarily_removed", "removed"):
-        raise NotRemoved(f"{state.member} was not removed from {state.group} at "
-                         f"{format_time(event.occurred_at)}: only a removed member is readmitted")
+        raise NotRemoved(_("{member} was not removed from {group} at {occurred_at}: only a "
+                           "removed member is readmitted").format(
+                           member=state.member, group=state.group,
+                           occurred_at=format_time(event.occurred_at)))
 
 
 @_fits.register
-def _fit(event: FlagSeconded, state: MembershipState) -> None:
+def _judged(event: FlagSeconded, state: MembershipState) -> None:
     flag = state.flags.get(event.flag_id)
     if flag is None or flag.state == "dismissed":
-        raise NotFound(f"flag {event.flag_id} is not a case open or confirmed against "
-                       f"{state.member} in {state.group} at {format_time(event.occurred_at)}")
+        raise NotFound(_("flag {flag_id} is not a case open or confirmed against {member} in "
+                         "{group} at {occurred_at}").format(
+                         flag_id=event.flag_id, member=state.member, group=state.group,
+                         occurred_at=format_time(event.occurred_at)))
     if event.actor == flag.raised_by or event.actor in {who for who, _ in flag.seconded_by}:
-        raise RuleBroken(f"{event.actor} already reported message {event.message} of "
-                         f"{state.member} (flag {event.flag_id[:8]}): one report each")
+        raise RuleBroken(_("{actor} already reported message {message} of {member} (flag "
+                           "{flag_id}): one report each").format(
+                           actor=event.actor, message=event.message, member=state.member,
+                           flag_id=event.flag_id[:8]))
 
 
 @_fits.register
-def _fit(event: SanctionRescinded, state: MembershipState) -> None:
-    counting_sanction(state, event.sanction_id, "rescind")
+def _judged(event: SanctionRescinded, state: MembershipState) -> None:
+    counting_sanction(state, event.sanction_id, _("rescind"))
 
 
 @_fits.register
-def _fit(event: AppealFiled, state: MembershipState) -> None:
-    counting_sanction(state, event.sanction_id, "appeal")
+def _judged(event: AppealFiled, state: MembershipState) -> None:
+    counting_sanction(state, event.sanction_id, _("appeal"))
     for appeal in state.appeals.values():
         if appeal.sanction_id == event.sanction_id and appeal.is_open:
-            raise AppealRefused(f"sanction {event.sanction_id[:8]} is already under appeal "
-                                f"({appeal.appeal_id[:8]}, filed "
-                                f"{format_time(appeal.filed_at)}): one open appeal per sanction")
+            raise AppealRefused(_("sanction {sanction_id} is already under appeal ({appeal_id}, "
+                                  "filed {filed_at}): one open appeal per sanction").format(
+                                  sanction_id=event.sanction_id[:8],
+                                  appeal_id=appeal.appeal_id[:8],
+                                  filed_at=format_time(appeal.filed_at)))
 
 
 @_fits.register
-def _fit(event: AppealDecided, state: MembershipState) -> None:
+def _judged(event: AppealDecided, state: MembershipState) -> None:
     open_appeal(state, event.appeal_id)
-    counting_sanction(state, event.sanction_id, "decide")
+    counting_sanction(state, event.sanction_id, _("decide"))
 
 
 @_fits.register
-def _fit(event: TaskAcknowledged, state: MembershipState) -> None:
+def _judged(event: TaskAcknowledged, state: MembershipState) -> None:
     task = assigned_task(state, event.task_id)
     if task.acknowledged_at is not None:
-        raise RuleBroken(f"task {task.task_id} was already acknowledged at "
-                         f"{format_time(task.acknowledged_at)}: nothing to acknowledge")
+        raise RuleBroken(_("task {task_id} was already acknowledged at {acknowledged_at}: "
+                           "nothing to acknowledge").format(
+                           task_id=task.task_id,
+                           acknowledged_at=format_time(task.acknowledged_at)))
     if task.missed:
-        raise RuleBroken(f"task {task.task_id} was already confirmed missed: too late to "
-                         "acknowledge it")
+        raise RuleBroken(_("task {task_id} was already confirmed missed: too late to acknowledge "
+                           "it").format(task_id=task.task_id))
 
 
 @_fits.register
-def _fit(event: TaskMissed, state: MembershipState) -> None:
+def _judged(event: TaskMissed, state: MembershipState) -> None:
     task = assigned_task(state, event.task_id)
     if task.missed:
-        raise RuleBroken(f"task {task.task_id} was already confirmed missed: a deadline is "
-                         "missed once")
+        raise RuleBroken(_("task {task_id} was already confirmed missed: a deadline is missed "
+                           "once").format(task_id=task.task_id))
     if not task.overdue_at(event.occurred_at):
         if task.deadline_at >= event.occurred_at:
-            raise RuleBroken(f"task {task.task_id}'s deadline {format_time(task.deadline_at)} "
-                             f"had not passed at {format_time(event.occurred_at)}: wait for it")
-        raise RuleBroken(f"task {task.task_id} was acknowledged in time "
-                         f"({format_time(task.acknowledged_at)}, deadline "  # type: ignore[arg-type]
-                         f"{format_time(task.deadline_at)}): nothing was missed")
+            raise RuleBroken(_("task {task_id}'s deadline {deadline_at} had not passed at "
+                               "{occurred_at}: wait for it").format(
+                               task_id=task.task_id, deadline_at=format_time(task.deadline_at),
+                               occurred_at=format_time(event.occurred_at)))
+        raise RuleBroken(_("task {task_id} was acknowledged in time ({acknowledged_at}, deadline "
+                           "{deadline_at}): nothing was missed").format(
+                           task_id=task.task_id,
+                           acknowledged_at=format_time(task.acknowledged_at),
+                           deadline_at=format_time(task.deadline_at)))

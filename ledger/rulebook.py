@@ -51,8 +51,8 @@ class _Model(BaseModel):
         for text in (value if isinstance(value, (tuple, list)) else (value,)):
             if isinstance(text, str) and any(
                     unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-                raise ValueError("contains a control character (such as an escape or a NUL): "
-                                 "remove it")
+                raise ValueError(_("contains a control character (such as an escape or a NUL): "
+                                   "remove it"))
         return value
 
 
@@ -103,7 +103,8 @@ class NicknameRule(_Model):
         pattern = info.data.get("pattern")
         for example in value:
             if pattern is not None and not _fullmatch(pattern, example):
-                raise ValueError(f"example {example!r} does not match the pattern {pattern!r}")
+                raise ValueError(_("example {example!r} does not match the pattern {pattern!r}").format(
+                                   example=example, pattern=pattern))
         return value
 
     def exemption(self, key: str | None) -> NicknameExemption | None:
@@ -113,7 +114,8 @@ class NicknameRule(_Model):
             if exemption.key == key:
                 return exemption
         known = ", ".join(e.key for e in self.exemptions) or "none"
-        raise InvalidInput(f"unknown nickname exemption {key!r}: this rulebook knows {known}")
+        raise InvalidInput(_("unknown nickname exemption {key!r}: this rulebook knows {known}").format(
+                             key=key, known=known))
 
     def matches(self, nickname: str, exemption: str | None = None) -> bool:
         special = self.exemption(exemption)
@@ -157,7 +159,8 @@ class Window(_Model):
         try:
             time.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a time of day such as 07:30") from None
+            raise ValueError(_("{value!r} is not a time of day such as 07:30").format(
+                               value=value)) from None
         return value
 
     def _minutes(self, value: str) -> int:
@@ -196,8 +199,8 @@ class PostingRule(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as "
-                             "Asia/Shanghai") from None
+            raise ValueError(_("unknown time zone {value!r}: use an IANA name such as "
+                               "Asia/Shanghai").format(value=value)) from None
         return value
 
     def window_at(self, moment: datetime) -> Window | None:
@@ -256,7 +259,8 @@ class Rulebook(_Model):
     def _keys(cls, value: dict[str, Category]) -> dict[str, Category]:
         for key in value:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-                raise ValueError(f"category key {key!r} must be lower-case letters, digits, _")
+                raise ValueError(_("category key {key!r} must be lower-case letters, digits, _").format(
+                                   key=key))
         return value
 
     @model_validator(mode="after")
@@ -264,11 +268,13 @@ class Rulebook(_Model):
         # Messages start with the key they are about: `parse` finds its line from it.
         for section, rule in (("posting", self.posting), ("tasks", self.tasks)):
             if rule is not None and rule.category not in self.categories:
-                raise ValueError(f"{section}.category: {rule.category!r} is not one of the "
-                                 f"rulebook's categories ({', '.join(self.categories)})")
+                raise ValueError(_("{section}.category: {category!r} is not one of the "
+                                   "rulebook's categories ({categories})").format(
+                                   section=section, category=rule.category,
+                                   categories=', '.join(self.categories)))
         if "nickname" not in self.categories and self.nickname is not None:
-            raise ValueError("nickname: a rulebook with a nickname pattern needs a 'nickname' "
-                             "category")
+            raise ValueError(_("nickname: a rulebook with a nickname pattern needs a 'nickname' "
+                               "category"))
         return self
 
     def document(self) -> dict[str, Any]:
@@ -341,9 +347,11 @@ def _check_regex(value: str) -> str:
     # The `regex` package, for Unicode script properties such as \p{Han} (every Han
     # character, the extension blocks included), which `re` does not know.
     if len(value) > PATTERN_LIMIT:
-        raise ValueError(f"pattern is {len(value)} characters long: at most {PATTERN_LIMIT}")
+        raise ValueError(_("pattern is {n_value} characters long: at most {PATTERN_LIMIT}").format(
+                           n_value=len(value), PATTERN_LIMIT=PATTERN_LIMIT))
     if _depth(value) > PATTERN_DEPTH:
-        raise ValueError(f"pattern nests groups {_depth(value)} deep: at most {PATTERN_DEPTH}")
+        raise ValueError(_("pattern nests groups {depth} deep: at most {PATTERN_DEPTH}").format(
+                           depth=_depth(value), PATTERN_DEPTH=PATTERN_DEPTH))
     try:
         compiled = regex.compile(value)
     except regex.error as error:
@@ -352,16 +360,18 @@ def _check_regex(value: str) -> str:
             reason = str(error)
         except re.error as re_error:
             reason = str(re_error)
-        raise ValueError(f"pattern {value!r} is not a regular expression: {reason}") from None
+        raise ValueError(_("pattern {value!r} is not a regular expression: {reason}").format(
+                           value=value, reason=reason)) from None
     for probe in _PROBES:
         try:
             compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)
             compiled.search(probe, timeout=_PROBE_TIMEOUT)
         except TimeoutError:
             raise ValueError(
-                f"pattern {value!r} backtracks without end (on {probe[:6]!r}… it ran past "
-                f"{_PROBE_TIMEOUT} s): write it without a repetition inside a repetition, "
-                "such as (a+)+") from None
+                _("pattern {value!r} backtracks without end (on {probe!r}… it ran past "
+                  "{seconds} s): write it without a repetition inside a repetition, such "
+                  "as (a+)+").format(
+                  value=value, probe=probe[:6], seconds=_PROBE_TIMEOUT)) from None
     return value
 
 
@@ -390,9 +400,10 @@ def _fullmatch(pattern: str, text: str) -> bool:
     try:
         return regex.fullmatch(pattern, text, timeout=MATCH_TIMEOUT) is not None
     except TimeoutError:
-        raise InvalidInput(f"the rulebook's pattern {pattern[:40]!r} took longer than "
-                           f"{MATCH_TIMEOUT} s on {text[:20]!r}: the rules need a simpler "
-                           "pattern (check them with 'ledger rulebook check')") from None
+        raise InvalidInput(_("the rulebook's pattern {pattern!r} took longer than "
+                             "{MATCH_TIMEOUT} s on {text!r}: the rules need a simpler pattern "
+                             "(check them with 'ledger rulebook check')").format(
+                             pattern=pattern[:40], MATCH_TIMEOUT=MATCH_TIMEOUT, text=text[:20])) from None
 
 
 # Loading ------------------------------------------------------------------------------
@@ -404,8 +415,8 @@ def load(reference: str) -> tuple[Rulebook, str]:
     if reference.startswith("builtin:"):
         name = reference.split(":", 1)[1]
         if name not in BUILTIN:
-            raise RulebookError(f"no built-in rulebook {name!r}: use one of "
-                                f"{', '.join('builtin:' + b for b in BUILTIN)}")
+            raise RulebookError(_("no built-in rulebook {name!r}: use one of {value}").format(
+                                  name=name, value=', '.join('builtin:' + b for b in BUILTIN)))
         text = resources.files("ledger.rulebooks").joinpath(f"{name}.toml").read_text("utf-8")
         return parse(text, source=reference), reference
     if reference in BUILTIN and not Path(reference).exists():
@@ -414,10 +425,12 @@ def load(reference: str) -> tuple[Rulebook, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RulebookError(f"rulebook {reference} not found: give a TOML file or "
-                            f"builtin:NAME ({', '.join(BUILTIN)})") from None
+        raise RulebookError(_("rulebook {reference} not found: give a TOML file or builtin:NAME "
+                              "({BUILTIN})").format(
+                              reference=reference, BUILTIN=', '.join(BUILTIN))) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise RulebookError(f"rulebook {reference} cannot be read: {error}") from None
+        raise RulebookError(_("rulebook {reference} cannot be read: {error}").format(
+                              reference=reference, error=error)) from None
     return parse(text, source=str(path)), str(path)
 
 
@@ -425,7 +438,8 @@ def parse(text: str, *, source: str) -> Rulebook:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise RulebookError(f"{source}: not valid TOML: {error}") from None
+        raise RulebookError(_("{source}: not valid TOML: {error}").format(
+                              source=source, error=error)) from None
     try:
         return Rulebook.model_validate(data)
     except ValidationError as error:

@@ -20,6 +20,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ledger.errors import StoreError
+from ledger.i18n import _
 from ledger.rulebook import Rulebook
 
 RULEBOOK_SCHEMA = 1
@@ -36,8 +37,9 @@ def stored(rulebook: Rulebook) -> dict[str, Any]:
 def read(data: dict[str, Any], schema: int) -> Rulebook:
     """Today's `Rulebook` from stored data of any schema up to today's."""
     if schema > RULEBOOK_SCHEMA:
-        raise StoreError(f"these rules were stored by a newer release (schema {schema}; this "
-                         f"one reads up to {RULEBOOK_SCHEMA}): upgrade the ledger program")
+        raise StoreError(_("these rules were stored by a newer release (schema {schema}; this "
+                           "one reads up to {RULEBOOK_SCHEMA}): upgrade the ledger program").format(
+                           schema=schema, RULEBOOK_SCHEMA=RULEBOOK_SCHEMA))
     for version in range(schema, RULEBOOK_SCHEMA):
         data = UPCASTS[version](data)
     try:
@@ -45,8 +47,8 @@ def read(data: dict[str, Any], schema: int) -> Rulebook:
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise StoreError(f"stored rules cannot be read by this release ({key}: "
-                         f"{first['msg']}): report it with the ledger file") from None
+        raise StoreError(_("stored rules cannot be read by this release ({key}: {msg}): report "
+                           "it with the ledger file").format(key=key, msg=first['msg'])) from None
 
 
 def known_keys(model: type[BaseModel], data: Any) -> Any:

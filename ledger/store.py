@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import StoreError
+from ledger.i18n import _
 
 DEFAULT_STORE = "ledger.db"
 
@@ -126,8 +127,8 @@ class Store:
         try:
             import psycopg
         except ImportError:
-            raise StoreError("PostgreSQL support is not installed: "
-                             "pip install 'compliance-ledger[postgres]'") from None
+            raise StoreError(_("PostgreSQL support is not installed: pip install "
+                               "'compliance-ledger[postgres]'")) from None
         pg = self.postgres
         try:
             return psycopg.connect(host=pg["POSTGRES_HOST"], port=int(pg["POSTGRES_PORT"]),
@@ -136,8 +137,8 @@ class Store:
                                    connect_timeout=5, autocommit=True)
         except psycopg.Error as error:
             first = (str(error).strip().splitlines() or ["no answer"])[0]
-            raise StoreError(f"cannot open {self.describe()}: {first}: check the URL and "
-                             "that the server is running") from None
+            raise StoreError(_("cannot open {store}: {first}: check the URL and that the server "
+                               "is running").format(store=self.describe(), first=first)) from None
 
     def describe(self) -> str:
         if self.kind == "sqlite":
@@ -159,21 +160,23 @@ def parse_store(text: str | None) -> Store:
     if scheme in ("postgresql", "postgres"):
         return _postgres(text, parts)
     raise StoreError(
-        f"store URL scheme {parts.scheme!r} is not supported: use a file path, "
-        "sqlite:///PATH or postgresql://USER@HOST/DBNAME"
+        _("store URL scheme {scheme!r} is not supported: use a file path, sqlite:///PATH or "
+          "postgresql://USER@HOST/DBNAME").format(scheme=parts.scheme)
     )
 
 
 def _sqlite(url: str, raw_path: str) -> Store:
     if not raw_path:
-        raise StoreError(f"store {url!r} names no file: give a path such as ledger.db")
+        raise StoreError(_("store {url!r} names no file: give a path such as ledger.db").format(
+                           url=url))
     path = Path(raw_path).expanduser()
     if path.exists() and path.is_dir():
-        raise StoreError(f"store {str(path)!r} is a directory: give a file path such as "
-                         f"{path / DEFAULT_STORE}")
+        raise StoreError(_("store {path!r} is a directory: give a file path such as {value}").format(
+                           path=str(path), value=path / DEFAULT_STORE))
     if not path.parent.exists():
-        raise StoreError(f"directory {str(path.parent)!r} of store {str(path)!r} does not "
-                         "exist: create it first or choose another --store")
+        raise StoreError(_("directory {parent!r} of store {path!r} does not exist: create it "
+                           "first or choose another --store").format(
+                           parent=str(path.parent), path=str(path)))
     return Store(url=url, kind="sqlite", path=path)
 
 
@@ -191,20 +194,22 @@ def _postgres(url: str, parts) -> Store:  # type: ignore[no-untyped-def]
     url = url if secret is None else url.replace(f":{secret}@", ":***@", 1)
     dbname = unquote(parts.path.lstrip("/")) or env.get("PGDATABASE", "")
     if not dbname:
-        raise StoreError(f"store {url!r} names no database: write postgresql://USER@HOST/DBNAME "
-                         "(or set PGDATABASE)")
+        raise StoreError(_("store {url!r} names no database: write postgresql://USER@HOST/DBNAME "
+                           "(or set PGDATABASE)").format(url=url))
     try:
         port = parts.port or int(env.get("PGPORT") or 5432)
     except ValueError:
-        raise StoreError(f"store {url!r} has a port that is not a number") from None
+        raise StoreError(_("store {url!r} has a port that is not a number").format(
+                           url=url)) from None
     query = parse_qs(parts.query)
     unknown = set(query) - {"schema"}
     if unknown:
-        raise StoreError(f"store {url!r} has unknown option(s) {', '.join(sorted(unknown))}: "
-                         "only ?schema=NAME is understood")
+        raise StoreError(_("store {url!r} has unknown option(s) {unknown}: only ?schema=NAME is "
+                           "understood").format(url=url, unknown=', '.join(sorted(unknown))))
     schema = query.get("schema", ["public"])[0]
     if not schema.replace("_", "").isalnum() or not schema.isascii():
-        raise StoreError(f"schema {schema!r} must be letters, digits and underscores")
+        raise StoreError(_("schema {schema!r} must be letters, digits and underscores").format(
+                           schema=schema))
     user = unquote(parts.username or "") or env.get("PGUSER") or env.get("USER", "postgres")
     password = unquote(secret or "") or env.get("PGPASSWORD", "")
     return Store(
@@ -234,15 +239,16 @@ FORMAT = 3
 
 
 def _not_a_ledger(store: Store, why: str) -> StoreError:
-    return StoreError(f"{store.describe()} is not a ledger ({why}): it was left as it is; "
-                      "point --store at a ledger, or at a new file or schema to start one")
+    return StoreError(_("{store} is not a ledger ({why}): it was left as it is; point --store at "
+                        "a ledger, or at a new file or schema to start one").format(
+                        store=store.describe(), why=why))
 
 
 def _check_format(store: Store, value: str | None) -> None:
     if value is not None and (not value.isdigit() or int(value) > FORMAT):
-        raise StoreError(f"{store.describe()} was written by a newer release of ledger "
-                         f"(format {value}; this one reads formats up to {FORMAT}): upgrade "
-                         "ledger to open it")
+        raise StoreError(_("{store} was written by a newer release of ledger (format {value}; "
+                           "this one reads formats up to {FORMAT}): upgrade ledger to open it").format(
+                           store=store.describe(), value=value, FORMAT=FORMAT))
 
 
 def _inspect_sqlite(store: Store) -> bool:
@@ -263,10 +269,11 @@ def _inspect_sqlite(store: Store) -> bool:
                 return False
             if "stored_events" not in tables:
                 others = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
-                raise _not_a_ledger(store, f"it holds other tables: {others}")
+                raise _not_a_ledger(store, _("it holds other tables: {others}").format(
+                                             others=others))
             columns = {row[1] for row in conn.execute("PRAGMA table_info(stored_events)")}
             if not EVENTS_COLUMNS <= columns:
-                raise _not_a_ledger(store, "its stored_events table is not a ledger's")
+                raise _not_a_ledger(store, _("its stored_events table is not a ledger's"))
             if "ledger_meta" in tables:
                 found = conn.execute("SELECT value FROM ledger_meta WHERE key = 'format'")
                 row = found.fetchone()
@@ -274,11 +281,12 @@ def _inspect_sqlite(store: Store) -> bool:
             else:
                 first = conn.execute("SELECT topic FROM stored_events LIMIT 1").fetchone()
                 if first is not None and not str(first[0]).startswith("ledger."):
-                    raise _not_a_ledger(store, "its events are another application's")
+                    raise _not_a_ledger(store, _("its events are another application's"))
             return all(name in tables for name in LEDGER_TABLES)
     except sqlite3.DatabaseError as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise _not_a_ledger(store, f"SQLite says: {first_line}") from None
+        raise _not_a_ledger(store, _("SQLite says: {first_line}").format(
+                                     first_line=first_line)) from None
 
 
 def _inspect_postgres(store: Store, conn: Any) -> bool:
@@ -292,13 +300,14 @@ def _inspect_postgres(store: Store, conn: Any) -> bool:
         foreign = sorted(t for t in tables if not t.startswith(("ledger_", "view_")))
         if foreign:
             others = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
-            raise _not_a_ledger(store, f"schema {schema} holds other tables: {others}")
+            raise _not_a_ledger(store, _("schema {schema} holds other tables: {others}").format(
+                                         schema=schema, others=others))
         return False
     columns = {row[0] for row in conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
         "AND table_name = 'ledger_events'", (schema,))}
     if not EVENTS_COLUMNS <= columns:
-        raise _not_a_ledger(store, "its ledger_events table is not a ledger's")
+        raise _not_a_ledger(store, _("its ledger_events table is not a ledger's"))
     if "ledger_meta" in tables:
         row = conn.execute(f'SELECT value FROM "{schema}".ledger_meta WHERE key = %s',
                            ("format",)).fetchone()

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from ledger.errors import ConcurrentUpdate, StoreError
+from ledger.i18n import _
 from ledger.merkle import CompactRange, leaf_bytes, leaf_hash
 
 HEAD_KEY = "tree_head"
@@ -95,8 +96,9 @@ def build(cursor: Any, *, events: str, id_column: str, placeholder: str,
 def check_seal(compact: CompactRange, state: bytes) -> None:
     sealed = orjson.loads(state)
     if sealed["size"] != compact.size or sealed["root"] != compact.root().hex():
-        raise SealOutdated(f"the log grew to {compact.size} events while a seal of "
-                           f"{sealed['size']} was being made: run 'ledger seal' again")
+        raise SealOutdated(_("the log grew to {size} events while a seal of {sealed} was being "
+                             "made: run 'ledger seal' again").format(size=compact.size,
+                                                                     sealed=sealed["size"]))
 
 
 def advance(cursor: Any, stored_events: Sequence[Any], notification_ids: Sequence[int], *,
@@ -112,9 +114,9 @@ def advance(cursor: Any, stored_events: Sequence[Any], notification_ids: Sequenc
     if head is None:
         cursor.execute(f"SELECT notification_id FROM {leaves_table} LIMIT 1")
         if cursor.fetchone() is not None:
-            raise StoreError("the kept tree head is missing but its leaves are not: the "
-                             "ledger's tables were changed outside it, so nothing more is "
-                             "recorded; run 'ledger verify'")
+            raise StoreError(_("the kept tree head is missing but its leaves are not: the "
+                               "ledger's tables were changed outside it, so nothing more is "
+                               "recorded; run 'ledger verify'"))
         head, new_leaves = build(cursor, events=events, id_column=id_column,
                                  placeholder=placeholder, below=first)
         # From now on the ledger keeps a tree: a release that would write without
@@ -125,9 +127,10 @@ def advance(cursor: Any, stored_events: Sequence[Any], notification_ids: Sequenc
                        f"{placeholder}) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                        ("format", str(FORMAT)))
     elif first <= head.last_id:
-        raise StoreError(f"notification id {first} is already in the kept tree (which "
-                         f"reaches {head.last_id}): stored events were deleted outside the "
-                         "ledger, so nothing more is recorded; run 'ledger verify'")
+        raise StoreError(_("notification id {first} is already in the kept tree (which reaches "
+                           "{last_id}): stored events were deleted outside the ledger, so "
+                           "nothing more is recorded; run 'ledger verify'").format(
+                           first=first, last_id=head.last_id))
     compact = head.compact
     for notification_id, stored in pairs:
         if stored.topic == SEAL_TOPIC:

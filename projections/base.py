@@ -33,6 +33,7 @@ from ledger.application import Ledger
 from ledger.clock import utc_key
 from ledger.errors import ConcurrentUpdate
 from ledger.events import ALL_EVENTS, LedgerEvent
+from ledger.i18n import _
 
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000
@@ -394,9 +395,9 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
             started.clear()
             attempts += 1
             if attempts > 20:
-                raise ConcurrentUpdate(f"the {', '.join(v.name for v in views)} view(s) are "
-                                       "being brought up to date by another process: run "
-                                       "the query again") from error
+                raise ConcurrentUpdate(_("the {value} view(s) are being brought up to date by "
+                                         "another process: run the query again").format(
+                                         value=', '.join(v.name for v in views))) from error
             continue
         processed += len(events)
         if progress is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ledger.errors import ConcurrentUpdate
+from ledger.i18n import _
 from projections import (
     activity,
     appeals,
@@ -199,7 +200,7 @@ def _abandoned(ledger: Any, suffix: str, pid: int) -> bool:
 
 
 def _compared(ledger: Any, live_db: Db, fresh_db: Db, view: View) -> Replayed:
-    for _ in range(COMPARE_ATTEMPTS):
+    for _attempt in range(COMPARE_ATTEMPTS):
         with live_db.transaction(commit=False, snapshot=True) as cursor:
             kept_at = position_in(cursor, live_db, view)
             if position_in(cursor, fresh_db, view) == kept_at:
@@ -207,8 +208,9 @@ def _compared(ledger: Any, live_db: Db, fresh_db: Db, view: View) -> Replayed:
                 break
         catch_up(ledger, view, db=fresh_db, until=kept_at)
     else:
-        raise ConcurrentUpdate(f"the {view.name} view kept moving on while replay compared "
-                               "it: run replay again when fewer commands are running")
+        raise ConcurrentUpdate(_("the {view} view kept moving on while replay compared it: run "
+                                 "replay again when fewer commands are running").format(
+                                 view=view.name))
     fresh_digest, rows = _digest_tables(fresh_db, view)
     found = tuple((p["event"], p["subject"], int(p["originator_version"]), p["error"])
                   for p in problems(fresh_db, view))

@@ -18,6 +18,7 @@ from ledger.errors import NotFound
 from ledger.events import ALL_EVENTS, MemberAdmitted, MembershipEvent
 from ledger.fold import advance, replay
 from ledger.fold import explain as explain_state
+from ledger.i18n import _
 from projections.base import Rows, View, handles, select
 from projections.standings import explained, judged_by, phrase, row_of
 
@@ -89,8 +90,8 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
     groups = select(ledger, VIEW, "SELECT grp FROM {t} WHERE member = ? ORDER BY grp",
                     (member,))
     if not groups:
-        raise NotFound(f"{member} was never admitted to any group in this ledger: check the "
-                       "member id")
+        raise NotFound(_("{member} was never admitted to any group in this ledger: check the "
+                         "member id").format(member=member))
     moment = as_of or ledger.clock()
     standings, events = [], []
     for row in groups:
@@ -106,8 +107,8 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
                    if (as_of is None or e.occurred_at <= as_of)
                    and (known_at is None or e.recorded_at <= known_at)]
     if not standings:
-        raise NotFound(f"nothing about {member} had happened and been recorded by then: "
-                       "give a later --as-of or --known-at")
+        raise NotFound(_("nothing about {member} had happened and been recorded by then: give a "
+                         "later --as-of or --known-at").format(member=member))
     events.sort(key=lambda e: (e.occurred_at, e.group, e.originator_version))
     return {"member": member, "standings": standings, "events": [event_line(e) for e in events]}
 

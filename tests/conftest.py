@@ -20,6 +20,19 @@ CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=CST)
 
 
+# What chooses the language of `ledger` (ledger.i18n): pinned to English for every test,
+# so that a developer's own LANG=zh_CN.UTF-8 changes no expected output. A test of the
+# Chinese interface sets what it needs itself.
+LANGUAGE_VARIABLES = ("LEDGER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 def _postgres_reachable() -> str | None:
     try:
         import psycopg

@@ -97,8 +97,12 @@ def matches(actual: str, readme: str) -> bool:
 def run_steps(steps: list[Step]) -> list[str]:
     script = "\n".join(f"{step.command} 2>&1\necho {MARK}" for step in steps)
     bin_dir = str(Path(sys.executable).parent)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", TZ="UTC", COLUMNS="100")
+    # English unless a block says otherwise (`LEDGER_LANG=zh ledger …`): the reader's
+    # own locale must not change what the README shows.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LEDGER_") and k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", TZ="UTC", COLUMNS="100",
+               LANG="C.UTF-8")
     with tempfile.TemporaryDirectory() as workdir:
         done = subprocess.run(["bash", "-c", script], cwd=workdir, env=env, text=True,
                               capture_output=True, timeout=300)
