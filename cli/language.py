@@ -221,6 +221,15 @@ class TranslatedCommand(click.Command):
             shown.help = translate(inspect.cleandoc(self.help))
         click.Command.format_help_text(shown, ctx, formatter)
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            # click makes this option once per command, with its help already translated
+            # in the language of the run that first asked; several runs share a command in
+            # one process (CliRunner), so keep click's msgid and translate it when shown.
+            option.help = "Show this message and exit."
+        return option
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         shown = _shallow(self)
         shown.get_params = lambda ctx: [translated_param(p) for p in self.get_params(ctx)]

@@ -244,8 +244,8 @@ def readmit(session: Session, group_id: str, member_id: str, note: str | None,
     ledger.readmit(actor=actor, group=group_id, member=member_id, note=note, dispute=dispute,
                    at=at)
     linked = " " + _("(dispute {dispute})").format(dispute=dispute[:8]) if dispute else ""
-    click.echo(_("Readmitted {member} to {group} at {at}").format(
-        member=member_id, group=group_id, at=occurred(ledger)) + linked + ".")
+    click.echo(_("Readmitted {member} to {group} at {at}{dispute}.").format(
+        member=member_id, group=group_id, at=occurred(ledger), dispute=linked))
 
 
 @member.command("leave")

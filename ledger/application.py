@@ -37,7 +37,7 @@ from ledger.dispute import Dispute, dispute_aggregate_id
 from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
 from ledger.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
 from ledger.fold import MembershipState, in_order
-from ledger.i18n import N_, _
+from ledger.i18n import N_, _, translate
 from ledger.rulebook import load as load_rulebook
 from ledger.rules import RuleVersion
 from ledger.store import Store
@@ -65,22 +65,22 @@ def _check_key(value: str, what: str) -> str:
     """
     value = value.strip() if value else ""
     if not value:
-        raise InvalidInput(_("{what} is empty: give a non-empty {what}").format(what=_(what)))
+        raise InvalidInput(_("{what} is empty: give a non-empty {what}").format(what=translate(what)))
     _check_encodable(value, what)
     value = unicodedata.normalize("NFC", value)
     if len(value) > KEY_LIMIT:
         raise InvalidInput(_("{what} {value}… is {n_value} characters long: ids are at most "
                              "{KEY_LIMIT}").format(
-                             what=_(what), value=_shown(value[:16]), n_value=len(value),
+                             what=translate(what), value=_shown(value[:16]), n_value=len(value),
                              KEY_LIMIT=KEY_LIMIT))
     if any(ch.isspace() or _is_control(ch) for ch in value):
         raise InvalidInput(_("{what} {value} contains spaces or control characters: ids are "
                              "single words such as wx_li or g9").format(
-                             what=_(what), value=_shown(value)))
+                             what=translate(what), value=_shown(value)))
     if any(unicodedata.category(ch) == "Cf" for ch in value):
         raise InvalidInput(_("{what} {value} contains invisible characters (zero-width or "
                              "direction marks): an id is what people see; type it without them").format(
-                             what=_(what), value=_shown(value)))
+                             what=translate(what), value=_shown(value)))
     return value
 
 
@@ -96,23 +96,23 @@ def _check_encodable(value: str, what: str) -> None:
     """
     if any(unicodedata.category(ch) == "Cs" for ch in value):
         raise InvalidInput(_("{what} {value} is not valid UTF-8 text: type it again in UTF-8").format(
-                             what=_(what), value=_shown(value[:40])))
+                             what=translate(what), value=_shown(value[:40])))
 
 
 def _check_text(value: str | None, what: str, *, required: bool = False) -> str | None:
     """`what` is the English label (N_), which names the limit; it is translated when shown."""
     if value is None or not value.strip():
         if required:
-            raise InvalidInput(_("{what} is empty: say it in words").format(what=_(what)))
+            raise InvalidInput(_("{what} is empty: say it in words").format(what=translate(what)))
         return None
     _check_encodable(value, what)
     limit = TEXT_LIMITS.get(what, TEXT_LIMIT)
     if len(value) > limit:
         raise InvalidInput(_("{what} is {n_value} characters long: at most {limit} are kept; "
-                             "shorten it").format(what=_(what), n_value=len(value), limit=limit))
+                             "shorten it").format(what=translate(what), n_value=len(value), limit=limit))
     if any(_is_control(ch) and ch not in "\n\t" for ch in value):
         raise InvalidInput(_("{what} contains control characters (such as a NUL or an escape): "
-                             "remove them").format(what=_(what)))
+                             "remove them").format(what=translate(what)))
     return value
 
 

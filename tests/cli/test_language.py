@@ -126,6 +126,18 @@ class TestChoosingTheLanguage:
 
 
 class TestErrorsInChinese:
+    def test_a_text_s_limit_is_the_same_in_every_language(self, walked: Walk) -> None:
+        """A nickname is at most 100 characters whatever language the admin reads: the
+        label names the limit in English and is only shown translated."""
+        before = event_count(walked.store)
+
+        result = ledger("--store", walked.store, "--actor", "admin1", "--lang", "zh",
+                        "member", "rename", "g9", "wx_li", "李" * 101)
+
+        assert result.exit_code == 1
+        assert result.stderr == "错误：群昵称长 101 个字符：最多保存 100 个；请缩短\n"
+        assert event_count(walked.store) == before
+
     def test_a_ledger_error(self, walked: Walk) -> None:
         result = ledger("--store", walked.store, "--actor", "wx_wang", "--lang", "zh",
                         "warn", "g9", "wx_li", "--category", "flooding")
@@ -142,10 +154,11 @@ class TestErrorsInChinese:
 
         assert result.exit_code == 1
         assert result.stderr == (
-            "错误：default 群规中没有类别 'nosuch'：请使用以下之一：ads, rumor, risky_link, "
-            "flooding, porn, gambling, drugs, virus_link, politics, religion, personal_attack, "
-            "confidential_leak, privacy, off_topic, off_hours, late_response, defiance, "
-            "nickname\n")
+            "错误：群规 default 中没有类别 'nosuch'：请使用以下之一：ads 广告, rumor 谣言, "
+            "risky_link 风险链接, flooding 刷屏, porn 色情, gambling 赌博, drugs 毒品, "
+            "virus_link 病毒链接, politics 政治, religion 宗教, personal_attack 人身攻击, "
+            "confidential_leak 泄密, privacy 隐私, off_topic 闲聊, off_hours 非发言时段, "
+            "late_response 未按时回复, defiance 不服从管理, nickname 昵称不规范\n")
         assert event_count(walked.store) == before
 
     def test_a_usage_error_from_click(self) -> None:
@@ -196,11 +209,24 @@ WARN_HELP_ZH = """\
     ledger --actor admin1 warn g9 wx_li --category flooding --reason "刷屏 40 条"
 
 选项:
-  --category KEY  群规中的违规类别（见 'ledger group rules GROUP'）  [必填]
-  --reason TEXT   按群里的说法，他们做了什么
-  --message REF   所处分的消息（一条消息只受一次处分）
-  --at TIME       发生时间（ISO 8601，例如 2026-11-25T09:30+08:00）；默认现在
-  -h, --help      显示此帮助信息并退出。
+  --category KEY                  群规中的类别，用键或中文名称给出（见 'ledger
+                                  group rules GROUP'）  [必填]
+  --reason TEXT                   按群里的说法，他们做了什么
+  --message REF                   所处分的消息（一条消息只受一次处分）
+  --at TIME                       发生时间（ISO 8601，例如
+                                  2026-11-25T09:30+08:00；不带时区偏移时，按群所
+                                  在的时区）；默认为现在
+  --store URL                     存储库，与写在命令之前时相同（ledger.db、一个
+                                  路径、sqlite:///PATH 或 postgresql://…）；写在
+                                  这里时，优先于写在命令之前的以及 LEDGER_STORE
+  --actor ID                      由谁记录，与写在命令之前时相同；写在这里时，优
+                                  先于写在命令之前的以及 LEDGER_ACTOR
+  --format [table|json|jsonl|csv]
+                                  与写在命令之前时相同；此命令不列出记录，输出只
+                                  有一种形式，因此只接受 table（默认）
+  --lang [en|zh]                  消息和帮助的语言（en 或 zh），与写在命令之前时
+                                  相同
+  -h, --help                      显示此帮助信息并退出。
 """
 
 
@@ -216,8 +242,8 @@ class TestHelpInChinese:
 
         assert result.exit_code == 0
         assert "  warn      警告成员：按群规记一次警告（群主或管理员）。\n" in result.stdout
-        assert "  --lang [en|zh]  消息和帮助的语言：en 或 zh；" in result.stdout
-        assert "  -h, --help      显示此帮助信息并退出。\n" in result.stdout
+        assert "  --lang [en|zh]                  消息和帮助的语言：en 或 zh；" in result.stdout
+        assert "  -h, --help                      显示此帮助信息并退出。\n" in result.stdout
         assert "\n命令:\n" in result.stdout
 
     def test_a_long_line_wraps_within_the_terminal_by_display_width(self) -> None:
@@ -234,7 +260,15 @@ class TestHelpInChinese:
 
         assert result.stdout.startswith("Usage: ledger warn [OPTIONS] GROUP MEMBER\n\n"
                                         "  Warn a member: one strike under the group's rules")
-        assert "  -h, --help      Show this message and exit.\n" in result.stdout
+        assert "  -h, --help                      Show this message and exit.\n" in result.stdout
+
+    def test_english_help_after_a_chinese_run_in_the_same_process(self) -> None:
+        ledger("warn", "--help", "--lang", "zh")
+
+        result = ledger("warn", "--help")
+
+        assert "  -h, --help                      Show this message and exit.\n" in result.stdout
+        assert "显示" not in result.stdout
 
 
 class TestTablesInChinese:
