@@ -188,6 +188,10 @@ def problems(db: Db, view: View) -> list[dict[str, Any]]:
         return cursor.fetchall()
 
 
+def _UNACCOUNTED(*_: Any) -> None:
+    """Stands for an event type a view neither handles nor ignores."""
+
+
 class UnhandledEvent(Exception):
     """A view met an event type it neither handles nor ignores: a bug in the view."""
 
@@ -206,6 +210,7 @@ class View(ABC):
     tables: dict[str, str]
     ignores: ClassVar[tuple[type[LedgerEvent], ...]] = ()
     handlers: ClassVar[dict[type[LedgerEvent], Callable[..., None]]] = {}
+    dispatch: ClassVar[dict[type[LedgerEvent], Callable[..., None] | None]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -215,6 +220,8 @@ class View(ABC):
                 for event_type in getattr(attribute, "_handles", ()):
                     found[event_type] = attribute
         cls.handlers = found
+        # Each event type's handler, None for one the view ignores: one lookup an event.
+        cls.dispatch = {**{e: None for e in cls.ignores}, **found}
         if "tables" in vars(cls):
             # Every view keeps the events it could not show beside its rows (`problems`).
             cls.tables = {**cls.tables, cls.problems_table(): PROBLEM_COLUMNS}
@@ -230,10 +237,12 @@ class View(ABC):
         """Called after the batch's events are handled, before its rows are written."""
 
     def process(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
-        handlers, ignored = self.handlers, self.ignores
+        dispatch = self.dispatch
         for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
+            handler = dispatch.get(type(event), _UNACCOUNTED)
+            if handler is None:
+                continue
+            if handler is not _UNACCOUNTED:
                 try:
                     handler(self, rows, event)
                 except UNREPRESENTABLE as error:
@@ -247,7 +256,7 @@ class View(ABC):
                              (event.originator_id.hex, event.originator_version,
                               type(event).__name__, _subject(event),
                               f"{type(error).__name__}: {error}"[:500]))
-            elif type(event) not in ignored:
+            else:
                 raise UnhandledEvent(f"the {self.name} view neither handles nor ignores "
                                      f"{type(event).__name__}")
         self.finish(rows)
@@ -323,9 +332,14 @@ def _is_contention(error: OperationalError) -> bool:
 
 def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = BATCH_SIZE,
              progress: Callable[[int], None] | None = None, db: Db | None = None,
-             until: int | None = None) -> int:
+             until: int | None = None, trusted: bool | None = None) -> int:
     """Bring the views up to the end of the log (or to position `until`), reading it once
     for all of them; returns the number of events read.
+
+    `trusted`: decode the stored events without validating them again
+    (`PydanticMapper.trusted_event_from`, which says why that is safe); by default, when
+    the views are built from position 0 (a rebuild, a view never built), where decoding
+    is most of the work. Either way the events, and so the rows, are the same.
     """
     # Each run folds into views of its own: what one run holds in memory is never another
     # run's (two ledgers in one process, a retry).
@@ -336,13 +350,14 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
     gc.set_threshold(50_000, 20, 100)
     try:
         return _catch_up(ledger, views, batch_size=batch_size, progress=progress,
-                         db=db or Db(ledger), until=until)
+                         db=db or Db(ledger), until=until, trusted=trusted)
     finally:
         gc.set_threshold(*thresholds)
 
 
 def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
-              progress: Callable[[int], None] | None, db: Db, until: int | None) -> int:
+              progress: Callable[[int], None] | None, db: Db, until: int | None,
+              trusted: bool | None) -> int:
     for each in views:
         ensure(db, each)
     processed = 0
@@ -357,6 +372,8 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 # this run folded in memory misses its events, so begin again from here.
                 started.discard(name)
         start = min(positions.values())
+        if trusted is None:
+            trusted = start == 0
         notifications = read_log(db, start, batch_size, until=until)
         if not notifications:
             return processed
@@ -366,7 +383,8 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 started.add(each.name)
                 committed[each.name] = positions[each.name]
         last = notifications[-1][0]
-        decode = ledger.mapper.event_from  # type: ignore[attr-defined]
+        mapper = ledger.mapper
+        decode = mapper.trusted_event_from if trusted else mapper.event_from  # type: ignore[attr-defined]
         events = [decode(topic, state) for _, topic, state in notifications]
         moved = []
         try:

@@ -102,7 +102,12 @@ class StandingsView(View):
     def _refold(self, key: UUID, version: int) -> MembershipState | None:
         if version < 1:
             return None
-        return replay(self.db.ledger.events.get(key, lte=version))  # type: ignore[arg-type]
+        # The membership's own stored events, decoded as a rebuild decodes the log (see
+        # `PydanticMapper.trusted_event_from`): the same events as `ledger.events.get`.
+        ledger = self.db.ledger
+        decode = ledger.mapper.trusted_event_from  # type: ignore[attr-defined]
+        return replay([decode(stored.topic, stored.state)
+                       for stored in ledger.recorder.select_events(key, lte=version)])
 
     def finish(self, rows: Rows) -> None:
         for key in self.touched:
