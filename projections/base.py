@@ -36,7 +36,10 @@ from ledger.events import ALL_EVENTS, LedgerEvent
 
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000
-REBUILD_BATCH_SIZE = 5000  # from position 0 there is no one to keep waiting: fewer commits
+# From position 0 there is no one to keep waiting: fewer commits, and fewer rewrites of a
+# row many events of the batch touch (a member's standing).
+REBUILD_BATCH_SIZE = 20_000
+DECODED = 5000  # events of a batch decoded at a time
 
 
 class Db:
@@ -237,6 +240,12 @@ class View(ABC):
         """Called after the batch's events are handled, before its rows are written."""
 
     def process(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
+        """Fold one batch's events into its rows, and finish the batch."""
+        self.handle(rows, events)
+        self.finish(rows)
+
+    def handle(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
+        """Fold events into the batch's rows (a batch may be handed over in parts)."""
         dispatch = self.dispatch
         for event in events:
             handler = dispatch.get(type(event), _UNACCOUNTED)
@@ -259,7 +268,6 @@ class View(ABC):
             else:
                 raise UnhandledEvent(f"the {self.name} view neither handles nor ignores "
                                      f"{type(event).__name__}")
-        self.finish(rows)
 
     @classmethod
     def unaccounted(cls) -> list[type[LedgerEvent]]:
@@ -332,14 +340,9 @@ def _is_contention(error: OperationalError) -> bool:
 
 def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = BATCH_SIZE,
              progress: Callable[[int], None] | None = None, db: Db | None = None,
-             until: int | None = None, trusted: bool | None = None) -> int:
+             until: int | None = None) -> int:
     """Bring the views up to the end of the log (or to position `until`), reading it once
     for all of them; returns the number of events read.
-
-    `trusted`: decode the stored events without validating them again
-    (`PydanticMapper.trusted_event_from`, which says why that is safe); by default, when
-    the views are built from position 0 (a rebuild, a view never built), where decoding
-    is most of the work. Either way the events, and so the rows, are the same.
     """
     # Each run folds into views of its own: what one run holds in memory is never another
     # run's (two ledgers in one process, a retry).
@@ -350,14 +353,13 @@ def catch_up(ledger: Ledger, view: View | Sequence[View], *, batch_size: int = B
     gc.set_threshold(50_000, 20, 100)
     try:
         return _catch_up(ledger, views, batch_size=batch_size, progress=progress,
-                         db=db or Db(ledger), until=until, trusted=trusted)
+                         db=db or Db(ledger), until=until)
     finally:
         gc.set_threshold(*thresholds)
 
 
 def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
-              progress: Callable[[int], None] | None, db: Db, until: int | None,
-              trusted: bool | None) -> int:
+              progress: Callable[[int], None] | None, db: Db, until: int | None) -> int:
     for each in views:
         ensure(db, each)
     processed = 0
@@ -372,8 +374,6 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 # this run folded in memory misses its events, so begin again from here.
                 started.discard(name)
         start = min(positions.values())
-        if trusted is None:
-            trusted = start == 0
         notifications = read_log(db, start, batch_size, until=until)
         if not notifications:
             return processed
@@ -383,25 +383,34 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 started.add(each.name)
                 committed[each.name] = positions[each.name]
         last = notifications[-1][0]
-        mapper = ledger.mapper
-        decode = mapper.trusted_event_from if trusted else mapper.event_from  # type: ignore[attr-defined]
-        events = [decode(topic, state) for _, topic, state in notifications]
+        decode = ledger.mapper.event_from  # type: ignore[attr-defined]
         moved = []
         try:
             with db.transaction() as cursor:
+                behind: list[tuple[View, Rows]] = []
                 for each in views:
-                    at = positions[each.name]
-                    behind = events if at == start else [
-                        e for n, e in zip(notifications, events) if n[0] > at]
-                    if not behind:
+                    if positions[each.name] >= last:
                         continue
                     updated = cursor.execute(
                         f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? "
                         "AND position=?", (last, db.tracked(each), positions[each.name]))
                     if updated != 1:
                         raise _Overtaken
-                    rows = Rows(db)
-                    each.process(rows, behind)
+                    behind.append((each, Rows(db)))
+                # Decoded a slice at a time: a batch holds its rows in memory, and at most
+                # DECODED events, however many the batch commits together.
+                for begin in range(0, len(notifications), DECODED):
+                    part = notifications[begin:begin + DECODED]
+                    events = [decode(topic, state) for _, topic, state in part]
+                    for each, rows in behind:
+                        at = positions[each.name]
+                        mine = events if at < part[0][0] else [
+                            e for n, e in zip(part, events) if n[0] > at]
+                        if mine:
+                            each.handle(rows, mine)
+                    del events
+                for each, rows in behind:
+                    each.finish(rows)
                     rows.write(cursor)
                     moved.append(each.name)
             committed.update({name: last for name in moved})
@@ -416,9 +425,9 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                                        "being brought up to date by another process: run "
                                        "the query again") from error
             continue
-        processed += len(events)
+        processed += len(notifications)
         if progress is not None:
-            progress(len(events))
+            progress(len(notifications))
 
 
 def read_log(db: Db, after: int, limit: int, *,
@@ -519,4 +528,5 @@ def recorded_by(known_at: datetime | None) -> str:
 
 def entry_id(event: LedgerEvent) -> str:
     """A key for a row that stands for one event: its aggregate and place in it."""
-    return f"{event.originator_id.hex}:{event.originator_version:010d}"
+    # As f"{id.hex}:{version:010d}", without UUID.hex's Python-level property.
+    return "%032x:%010d" % (event.originator_id.int, event.originator_version)
