@@ -198,6 +198,8 @@ class MembershipState:
 
     @property
     def live_strikes(self) -> int:
+        if not self.strikes:
+            return 0  # most members, asked on every event folded
         now = self.now
         return sum(s.weight for s in self.strikes
                    if s.counts and (now is None or live_at(s.expires_at, now)))
@@ -357,11 +359,21 @@ def evolve(state: MembershipState | None, event: MembershipEvent) -> MembershipS
     """
     if state is None:
         state = MembershipState(event.group, event.member)
-    state = advance(state, event.occurred_at)
+    moment = event.occurred_at
+    now = state.now
+    if now is None or moment > now:
+        if state.strikes:
+            state = advance(state, moment)  # strikes may expire on the way
+        now = moment
     before = state.status
-    after = _apply(event, state)
+    kind = type(event)
+    changes = _HANDLERS.get(kind)
+    if changes is None:
+        changes = _HANDLERS[kind] = _changes.dispatch(kind)
+    # One copy, made here and changed only here before anyone else sees it.
+    after = _with(state, now=now, **changes(event, state))
     if after.status != before:
-        after = _with(after, since=event.occurred_at, since_version=event.originator_version)
+        after.__dict__.update(since=moment, since_version=event.originator_version)
     return after
 
 
@@ -378,82 +390,90 @@ def explain(events: Sequence[MembershipEvent], state: MembershipState) -> list[M
     return [e for e in in_order(events) if e.originator_version in versions]
 
 
+# What each event changes: `_changes(event, state)` gives the fields it sets, and
+# `evolve` makes the one copy of the state with them (the fold's hot path: a rebuild runs
+# it for every membership event of the log).
+Changes = dict[str, Any]
+
+
 @singledispatch
-def _apply(event: MembershipEvent, state: MembershipState) -> MembershipState:
-    return state  # an event type this code does not know changes nothing it can show
+def _changes(event: MembershipEvent, state: MembershipState) -> Changes:
+    return {}  # an event type this code does not know changes nothing it can show
 
 
-@_apply.register
-def _(event: MemberAdmitted, state: MembershipState) -> MembershipState:
-    return _with(state, presence="in", nickname=event.nickname, nickname_ok=event.nickname_ok,
-                 reminders=0, reminder_versions=(), reviewed_at=event.occurred_at,
-                 review_period_days=event.review_period_days, on_sight_due=False,
-                 exemption=event.exemption)
+_HANDLERS: dict[type, Any] = {}  # each event type's `_changes`, found once
+
+
+@_changes.register
+def _(event: MemberAdmitted, state: MembershipState) -> Changes:
+    return {"presence": "in", "nickname": event.nickname, "nickname_ok": event.nickname_ok,
+            "reminders": 0, "reminder_versions": (), "reviewed_at": event.occurred_at,
+            "review_period_days": event.review_period_days, "on_sight_due": False,
+            "exemption": event.exemption}
 
 
 def _nickname_judged(state: MembershipState, nickname_ok: bool | None,
-                     **changes: Any) -> MembershipState:
+                     **changes: Any) -> Changes:
     """The nickname judged again: a compliant (or unjudged) one clears the reminders, a
     non-compliant one keeps counting them.
     """
     cleared = nickname_ok is not False
-    return _with(state, nickname_ok=nickname_ok,
-                 reminders=0 if cleared else state.reminders,
-                 reminder_versions=() if cleared else state.reminder_versions, **changes)
+    return {"nickname_ok": nickname_ok, "reminders": 0 if cleared else state.reminders,
+            "reminder_versions": () if cleared else state.reminder_versions, **changes}
 
 
-@_apply.register
-def _(event: MemberRenamed, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: MemberRenamed, state: MembershipState) -> Changes:
     return _nickname_judged(state, event.nickname_ok, nickname=event.new_nickname)
 
 
-@_apply.register
-def _(event: NicknameExemptionGranted, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: NicknameExemptionGranted, state: MembershipState) -> Changes:
     # Judged again with the exemption: compliant now, the reminders clear.
     return _nickname_judged(state, event.nickname_ok, exemption=event.exemption)
 
 
-@_apply.register
-def _(event: CautionIssued, state: MembershipState) -> MembershipState:
-    return state  # a friendly reminder: shown in the history, never a strike
+@_changes.register
+def _(event: CautionIssued, state: MembershipState) -> Changes:
+    return {}  # a friendly reminder: shown in the history, never a strike
 
 
-@_apply.register
-def _(event: NicknameReminded, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: NicknameReminded, state: MembershipState) -> Changes:
     # The reminder judged the nickname by the rules then in force (an amendment may have
     # added the pattern after the member joined).
-    return _with(state, nickname_ok=False, reminders=state.reminders + 1,
-                 reminders_before_removal=event.reminders_before_removal,
-                 reminder_versions=(*state.reminder_versions, event.originator_version))
+    return {"nickname_ok": False, "reminders": state.reminders + 1,
+            "reminders_before_removal": event.reminders_before_removal,
+            "reminder_versions": (*state.reminder_versions, event.originator_version)}
 
 
-@_apply.register
-def _(event: MessageFlagged, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: MessageFlagged, state: MembershipState) -> Changes:
     flag = Flag(event.flag_id, event.category, event.actor, event.occurred_at,
                 event.message, event.excerpt, event.message_at)
-    return _with(state, flags={**state.flags, event.flag_id: flag})
+    return {"flags": {**state.flags, event.flag_id: flag}}
 
 
-@_apply.register
-def _(event: FlagConfirmed, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: FlagConfirmed, state: MembershipState) -> Changes:
     return _decide_flag(state, event.flag_id, "confirmed")
 
 
-@_apply.register
-def _(event: FlagDismissed, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: FlagDismissed, state: MembershipState) -> Changes:
     return _decide_flag(state, event.flag_id, "dismissed")
 
 
 def _decide_flag(state: MembershipState, flag_id: str,
-                 decision: Literal["confirmed", "dismissed"]) -> MembershipState:
+                 decision: Literal["confirmed", "dismissed"]) -> Changes:
     flag = state.flags.get(flag_id)
     if flag is None:
-        return state
-    return _with(state, flags={**state.flags, flag_id: replace(flag, state=decision)})
+        return {}
+    return {"flags": {**state.flags, flag_id: replace(flag, state=decision)}}
 
 
-@_apply.register
-def _(event: WarningIssued, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: WarningIssued, state: MembershipState) -> Changes:
     message = event.message
     if message is None and event.flag_id in state.flags:
         message = state.flags[event.flag_id].message
@@ -461,63 +481,65 @@ def _(event: WarningIssued, state: MembershipState) -> MembershipState:
                     event.expires_at, event.flag_id, event.task_id, event.originator_version,
                     message=message)
     due_on_sight = event.on_sight and event.on_sight_action == "removal_due"
-    return _with(state, strikes=(*state.strikes, strike), strike_limit=event.strike_limit,
-                 on_sight_due=state.on_sight_due or due_on_sight,
-                 on_sight_version=event.originator_version if due_on_sight
-                 else state.on_sight_version)
+    return {"strikes": (*state.strikes, strike), "strike_limit": event.strike_limit,
+            "on_sight_due": state.on_sight_due or due_on_sight,
+            "on_sight_version": event.originator_version if due_on_sight
+            else state.on_sight_version}
 
 
-@_apply.register
-def _(event: MemberRemoved, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: MemberRemoved, state: MembershipState) -> Changes:
     # A temporary removal may become a removal for good (mediation failed), never the
     # other way round.
     temporary = event.temporary and state.presence != "removed"
     removal = Removal(event.sanction_id, event.temporary, event.occurred_at)
-    return _with(state, presence="temporarily_removed" if temporary else "removed",
-                 removal_id=event.sanction_id, readmission_due=False,
-                 removals={**state.removals, event.sanction_id: removal})
+    return {"presence": "temporarily_removed" if temporary else "removed",
+            "removal_id": event.sanction_id, "readmission_due": False,
+            "removals": {**state.removals, event.sanction_id: removal}}
 
 
-@_apply.register
-def _(event: MemberReadmitted, state: MembershipState) -> MembershipState:
-    return _with(state, presence="in", on_sight_due=False, readmission_due=False)
+@_changes.register
+def _(event: MemberReadmitted, state: MembershipState) -> Changes:
+    return {"presence": "in", "on_sight_due": False, "readmission_due": False}
 
 
-@_apply.register
-def _(event: FlagSeconded, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: FlagSeconded, state: MembershipState) -> Changes:
     flag = state.flags.get(event.flag_id)
     if flag is None:
-        return state
+        return {}
     seconded = replace(flag, seconded_by=(*flag.seconded_by, (event.actor, event.occurred_at)))
-    return _with(state, flags={**state.flags, event.flag_id: seconded})
+    return {"flags": {**state.flags, event.flag_id: seconded}}
 
 
-@_apply.register
-def _(event: SanctionRescinded, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: SanctionRescinded, state: MembershipState) -> Changes:
     return _revise(state, event.sanction_id, "rescinded", None, event.occurred_at,
                    event.originator_version)
 
 
-@_apply.register
-def _(event: AppealFiled, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: AppealFiled, state: MembershipState) -> Changes:
     appeal = Appeal(event.appeal_id, event.sanction_id, event.actor, event.occurred_at)
-    return _with(state, appeals={**state.appeals, event.appeal_id: appeal})
+    return {"appeals": {**state.appeals, event.appeal_id: appeal}}
 
 
-@_apply.register
-def _(event: AppealDecided, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: AppealDecided, state: MembershipState) -> Changes:
+    changes: Changes = {}
     appeal = state.appeals.get(event.appeal_id)
     if appeal is not None:
-        state = _with(state, appeals={**state.appeals, event.appeal_id:
-                                      replace(appeal, outcome=event.outcome)})
+        changes["appeals"] = {**state.appeals, event.appeal_id:
+                              replace(appeal, outcome=event.outcome)}
     if event.outcome == "upheld":
-        return state
-    return _revise(state, event.sanction_id, event.outcome, event.weight, event.occurred_at,
-                   event.originator_version)
+        return changes
+    # _revise reads neither the appeals nor anything set above.
+    return {**changes, **_revise(state, event.sanction_id, event.outcome, event.weight,
+                                 event.occurred_at, event.originator_version)}
 
 
 def _revise(state: MembershipState, sanction_id: str, outcome: StrikeState,
-            weight: int | None, at: datetime, version: int) -> MembershipState:
+            weight: int | None, at: datetime, version: int) -> Changes:
     """A sanction rescinded, overturned or reduced. The event carries all it needs, so
     that a state without its removals and appeals (a view's) folds it the same way.
     A warning changes its state (and weight); a removal in force makes the member due
@@ -528,8 +550,8 @@ def _revise(state: MembershipState, sanction_id: str, outcome: StrikeState,
         if strike.sanction_id == sanction_id:
             revised = replace(strike, state=outcome,
                               weight=weight if outcome == "reduced" and weight else strike.weight)
-            return _with(state, strikes=(*strikes[:i], revised, *strikes[i + 1:]))
-    changes: dict[str, Any] = {}
+            return {"strikes": (*strikes[:i], revised, *strikes[i + 1:])}
+    changes: Changes = {}
     if sanction_id in state.removals:
         changes["removals"] = {**state.removals, sanction_id:
                                replace(state.removals[sanction_id], state=outcome)}
@@ -538,42 +560,41 @@ def _revise(state: MembershipState, sanction_id: str, outcome: StrikeState,
     if outcome == "reduced":
         changes["strikes"] = (*strikes, Strike(sanction_id, "removal", weight or 1, at, None,
                                                version=version, state="reduced"))
-    return _with(state, **changes) if changes else state
+    return changes
 
 
-@_apply.register
-def _(event: MemberLeft, state: MembershipState) -> MembershipState:
-    return _with(state, presence="left")
+@_changes.register
+def _(event: MemberLeft, state: MembershipState) -> Changes:
+    return {"presence": "left"}
 
 
-@_apply.register
-def _(event: MembershipReviewed, state: MembershipState) -> MembershipState:
-    return _with(state, reviewed_at=event.occurred_at,
-                 review_period_days=event.review_period_days)
+@_changes.register
+def _(event: MembershipReviewed, state: MembershipState) -> Changes:
+    return {"reviewed_at": event.occurred_at, "review_period_days": event.review_period_days}
 
 
-@_apply.register
-def _(event: TaskAssigned, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: TaskAssigned, state: MembershipState) -> Changes:
     task = Task(event.task_id, event.summary, event.occurred_at, event.deadline_at,
                 event.category)
-    return _with(state, tasks={**state.tasks, task.task_id: task})
+    return {"tasks": {**state.tasks, task.task_id: task}}
 
 
-@_apply.register
-def _(event: TaskAcknowledged, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: TaskAcknowledged, state: MembershipState) -> Changes:
     task = state.tasks.get(event.task_id)
     if task is None or task.acknowledged_at is not None:
-        return state
-    return _with(state, tasks={**state.tasks, task.task_id:
-                                 replace(task, acknowledged_at=event.occurred_at)})
+        return {}
+    return {"tasks": {**state.tasks, task.task_id:
+                      replace(task, acknowledged_at=event.occurred_at)}}
 
 
-@_apply.register
-def _(event: TaskMissed, state: MembershipState) -> MembershipState:
+@_changes.register
+def _(event: TaskMissed, state: MembershipState) -> Changes:
     task = state.tasks.get(event.task_id)
     if task is None:
-        return state
-    return _with(state, tasks={**state.tasks, task.task_id: replace(task, missed=True)})
+        return {}
+    return {"tasks": {**state.tasks, task.task_id: replace(task, missed=True)}}
 
 
 # A sanction's story: what a reviewer reads, and what separation of duties is judged on.

@@ -37,7 +37,10 @@ from ledger.i18n import _
 
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000
-REBUILD_BATCH_SIZE = 5000  # from position 0 there is no one to keep waiting: fewer commits
+# From position 0 there is no one to keep waiting: fewer commits, and fewer rewrites of a
+# row many events of the batch touch (a member's standing).
+REBUILD_BATCH_SIZE = 20_000
+DECODED = 5000  # events of a batch decoded at a time
 
 
 class Db:
@@ -189,6 +192,10 @@ def problems(db: Db, view: View) -> list[dict[str, Any]]:
         return cursor.fetchall()
 
 
+def _UNACCOUNTED(*_: Any) -> None:
+    """Stands for an event type a view neither handles nor ignores."""
+
+
 class UnhandledEvent(Exception):
     """A view met an event type it neither handles nor ignores: a bug in the view."""
 
@@ -207,6 +214,7 @@ class View(ABC):
     tables: dict[str, str]
     ignores: ClassVar[tuple[type[LedgerEvent], ...]] = ()
     handlers: ClassVar[dict[type[LedgerEvent], Callable[..., None]]] = {}
+    dispatch: ClassVar[dict[type[LedgerEvent], Callable[..., None] | None]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -216,6 +224,8 @@ class View(ABC):
                 for event_type in getattr(attribute, "_handles", ()):
                     found[event_type] = attribute
         cls.handlers = found
+        # Each event type's handler, None for one the view ignores: one lookup an event.
+        cls.dispatch = {**{e: None for e in cls.ignores}, **found}
         if "tables" in vars(cls):
             # Every view keeps the events it could not show beside its rows (`problems`).
             cls.tables = {**cls.tables, cls.problems_table(): PROBLEM_COLUMNS}
@@ -231,10 +241,18 @@ class View(ABC):
         """Called after the batch's events are handled, before its rows are written."""
 
     def process(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
-        handlers, ignored = self.handlers, self.ignores
+        """Fold one batch's events into its rows, and finish the batch."""
+        self.handle(rows, events)
+        self.finish(rows)
+
+    def handle(self, rows: Rows, events: Sequence[LedgerEvent]) -> None:
+        """Fold events into the batch's rows (a batch may be handed over in parts)."""
+        dispatch = self.dispatch
         for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
+            handler = dispatch.get(type(event), _UNACCOUNTED)
+            if handler is None:
+                continue
+            if handler is not _UNACCOUNTED:
                 try:
                     handler(self, rows, event)
                 except UNREPRESENTABLE as error:
@@ -248,10 +266,9 @@ class View(ABC):
                              (event.originator_id.hex, event.originator_version,
                               type(event).__name__, _subject(event),
                               f"{type(error).__name__}: {error}"[:500]))
-            elif type(event) not in ignored:
+            else:
                 raise UnhandledEvent(f"the {self.name} view neither handles nor ignores "
                                      f"{type(event).__name__}")
-        self.finish(rows)
 
     @classmethod
     def unaccounted(cls) -> list[type[LedgerEvent]]:
@@ -368,23 +385,33 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                 committed[each.name] = positions[each.name]
         last = notifications[-1][0]
         decode = ledger.mapper.event_from  # type: ignore[attr-defined]
-        events = [decode(topic, state) for _, topic, state in notifications]
         moved = []
         try:
             with db.transaction() as cursor:
+                behind: list[tuple[View, Rows]] = []
                 for each in views:
-                    at = positions[each.name]
-                    behind = events if at == start else [
-                        e for n, e in zip(notifications, events) if n[0] > at]
-                    if not behind:
+                    if positions[each.name] >= last:
                         continue
                     updated = cursor.execute(
                         f"UPDATE {db.table(POSITIONS)} SET position=? WHERE view=? "
                         "AND position=?", (last, db.tracked(each), positions[each.name]))
                     if updated != 1:
                         raise _Overtaken
-                    rows = Rows(db)
-                    each.process(rows, behind)
+                    behind.append((each, Rows(db)))
+                # Decoded a slice at a time: a batch holds its rows in memory, and at most
+                # DECODED events, however many the batch commits together.
+                for begin in range(0, len(notifications), DECODED):
+                    part = notifications[begin:begin + DECODED]
+                    events = [decode(topic, state) for _, topic, state in part]
+                    for each, rows in behind:
+                        at = positions[each.name]
+                        mine = events if at < part[0][0] else [
+                            e for n, e in zip(part, events) if n[0] > at]
+                        if mine:
+                            each.handle(rows, mine)
+                    del events
+                for each, rows in behind:
+                    each.finish(rows)
                     rows.write(cursor)
                     moved.append(each.name)
             committed.update({name: last for name in moved})
@@ -399,9 +426,9 @@ def _catch_up(ledger: Ledger, views: list[View], *, batch_size: int,
                                          "another process: run the query again").format(
                                          value=', '.join(v.name for v in views))) from error
             continue
-        processed += len(events)
+        processed += len(notifications)
         if progress is not None:
-            progress(len(events))
+            progress(len(notifications))
 
 
 def read_log(db: Db, after: int, limit: int, *,
@@ -508,4 +535,5 @@ def recorded_by(known_at: datetime | None) -> str:
 
 def entry_id(event: LedgerEvent) -> str:
     """A key for a row that stands for one event: its aggregate and place in it."""
-    return f"{event.originator_id.hex}:{event.originator_version:010d}"
+    # As f"{id.hex}:{version:010d}", without UUID.hex's Python-level property.
+    return "%032x:%010d" % (event.originator_id.int, event.originator_version)
