@@ -81,7 +81,7 @@ def ack(session: Session, task_ref: str, at: datetime | None) -> None:
     if late:
         said = _("Acknowledged task {task} of {member} in {group} at {at} — after the deadline.")
     else:
-        said = _("Acknowledged task {task} of {member} in {group} at {at}, in time.")
+        said = _("Acknowledged task {task} of {member} in {group} at {at} in time.")
     click.echo(said.format(task=case.case_id[:8], member=case.member, group=case.group,
                            at=occurred(ledger)))
 

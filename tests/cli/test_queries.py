@@ -252,7 +252,7 @@ def unicode_store(new_store: str) -> str:
     for member, nickname in UNICODE_NICKNAMES.items():
         result = ok(run(new_store, "member", "admit", "u1", member, "--nickname", nickname,
                         "--at", "2026-11-20T10:00+08:00", actor="o"))
-        assert result.stdout == f"Admitted {member} to u1 as {nickname}.\n"
+        assert result.stdout == f"Admitted {member} to u1 as {nickname} at 2026-11-20T10:00:00+08:00.\n"
     return new_store
 
 
@@ -315,7 +315,7 @@ class TestUnicode:
         result = run(unicode_store, "member", "admit", "u1", "wx_z", "--nickname", nickname,
                      "--at", "2026-11-20T10:00+08:00", actor="o")
 
-        assert ok(result).stdout == f"Admitted wx_z to u1 as {nickname}.\n"
+        assert ok(result).stdout == f"Admitted wx_z to u1 as {nickname} at 2026-11-20T10:00:00+08:00.\n"
         rows = orjson.loads(ok(run(unicode_store, "project", "standings", "--member", "wx_z",
                                    "--format", "json")).stdout)
         assert [row["nickname"] for row in rows] == [nickname]
