@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent / "fixtures"
 RELEASES: dict[str, list[str]] = {
     "0.1.0": ["demo.db", "g9.db", "hq.db", "mf.db", "sales.db"],
     "0.2.0": ["demo.db", "g9.db", "hq.db", "mf.db", "office.db", "sales.db"],
+    "0.3.0": ["demo.db", "g9.db", "hq.db", "mf.db", "office.db", "sales.db"],
 }
 # (Read from the folders there are: a missing one fails test_every_release_has_a_folder_here,
 # and `python -m tests.fixtures.write_release` imports this module before it writes one.)

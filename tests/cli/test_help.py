@@ -113,7 +113,7 @@ class TestEntryPoints:
     def test_version(self) -> None:
         result = runner().invoke(cli, ["--version"], prog_name="ledger")
 
-        assert (result.exit_code, result.stdout) == (0, "ledger, version 0.2.0\n")
+        assert (result.exit_code, result.stdout) == (0, "ledger, version 0.3.0\n")
 
     def test_the_console_script_runs(self) -> None:
         script = shutil.which("ledger", path=str(Path(sys.executable).parent))
@@ -123,13 +123,13 @@ class TestEntryPoints:
         done = subprocess.run([script, "--version"], capture_output=True, text=True,
                               timeout=60, cwd=REPO)
 
-        assert (done.returncode, done.stdout, done.stderr) == (0, "ledger, version 0.2.0\n", "")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "ledger, version 0.3.0\n", "")
 
     def test_python_dash_m_cli_runs_the_same_command(self) -> None:
         done = subprocess.run([sys.executable, "-m", "cli", "--version"],
                               capture_output=True, text=True, timeout=60, cwd=REPO)
 
-        assert (done.returncode, done.stdout, done.stderr) == (0, "ledger, version 0.2.0\n", "")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "ledger, version 0.3.0\n", "")
 
 
 def example_lines(text: str) -> list[str]:
