@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from ledger.errors import InvalidInput, RulebookError, UnknownCategory
-from ledger.i18n import _
+from ledger.i18n import N_, _, language, translate
 
 MAX_DAYS = 36_500  # a hundred years: every date a rule computes stays in range
 MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year
@@ -453,10 +453,39 @@ def parse(text: str, *, source: str) -> Rulebook:
         line = _line_of(text, location)
         where = f"{source}:{line}" if line else source
         if first["type"] == "missing":
-            message = "is required but missing"
+            message = _("is required but missing")
         elif first["type"] == "extra_forbidden":
-            message = "is not a rulebook key: check its spelling (see builtin:default)"
-        raise RulebookError(f"{where}: {key}: {message}") from None
+            message = _("is not a rulebook key: check its spelling (see builtin:default)")
+        elif first["type"] in PYDANTIC_MESSAGES and language() != "en":
+            message = translate(PYDANTIC_MESSAGES[first["type"]]).format(
+                **{name: value for name, value in first.get("ctx", {}).items()})
+        raise RulebookError(_("{where}: {key}: {message}").format(
+            where=where, key=key, message=message)) from None
+
+
+# pydantic's own words for the mistakes a rulebook file can make, by error type, with the
+# fields of the error's context: English is pydantic's message as it is; another
+# language reads these translated (a message of a type not listed stays pydantic's).
+PYDANTIC_MESSAGES = {
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "literal_error": N_("Input should be {expected}"),
+}
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")

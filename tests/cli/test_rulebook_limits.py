@@ -50,6 +50,25 @@ def test_a_number_past_what_the_views_hold_is_refused_naming_its_key(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("value, english, chinese", [
+    ("1000", "Input should be less than or equal to 100", "应小于或等于 100"),
+    ('"three"', "Input should be a valid integer, unable to parse string as an integer",
+     "应为整数，无法把该字符串解析为整数"),
+])
+def test_a_wrong_number_is_named_in_the_admin_s_language(
+        tmp_path: Path, value: str, english: str, chinese: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(BASE + f"\n[strikes]\nlimit = {value}\n", encoding="utf-8")
+    line = path.read_text(encoding="utf-8").splitlines().index(f"limit = {value}") + 1
+
+    said = [run(str(tmp_path / "unused.db"), "--lang", lang, "rulebook", "check", str(path))
+            for lang in ("en", "zh")]
+
+    assert [r.exit_code for r in said] == [1, 1]
+    assert said[0].stderr == f"Error: {path}:{line}: strikes.limit: {english}\n"
+    assert said[1].stderr == f"错误：{path}:{line}：strikes.limit：{chinese}\n"
+
+
 def test_a_pattern_that_backtracks_without_end_is_refused(tmp_path: Path) -> None:
     started = time.perf_counter()
     result, _ = _check(tmp_path, BASE + '\n[nickname]\npattern = "(a|a)+$"\n'
