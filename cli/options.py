@@ -115,33 +115,23 @@ def check_named(session: Session, rows: Sequence[dict[str, Any]], *,
     if not (groups or members or actors):
         return
     from ledger.errors import NotFound
+    from projections.activity import known_actors
+    from projections.dossier import known_members
+    from projections.groups import known_groups
 
     ledger = session.ledger()
-    if groups:
-        from projections.groups import known_groups
-
-        known = known_groups(ledger, groups)
-        for group in groups:
-            if group not in known:
-                raise NotFound(_("group {group} is not in this ledger: see 'ledger group "
-                                 "list' for its groups").format(group=group))
-    if members:
-        from projections.dossier import known_members
-
-        known = known_members(ledger, members)
-        for member in members:
-            if member not in known:
-                raise NotFound(_("member {member} was never admitted to a group in this "
-                                 "ledger: check the id, or look for the nickname with "
-                                 "'ledger member find'").format(member=member))
-    if actors:
-        from projections.activity import known_actors
-
-        known = known_actors(ledger, actors)
-        for actor in actors:
-            if actor not in known:
-                raise NotFound(_("{actor} has recorded nothing in this ledger: check the "
-                                 "id (see 'ledger project activity')").format(actor=actor))
+    for names, known_of, unknown in (
+            (groups, known_groups, _("group {name} is not in this ledger: see 'ledger group "
+                                     "list' for its groups")),
+            (members, known_members, _("member {name} was never admitted to a group in this "
+                                       "ledger: check the id, or look for the nickname with "
+                                       "'ledger member find'")),
+            (actors, known_actors, _("{name} has recorded nothing in this ledger: check the "
+                                     "id (see 'ledger project activity')"))):
+        known = known_of(ledger, names)
+        for name in names:
+            if name not in known:
+                raise NotFound(unknown.format(name=name))
 
 
 def _parse_time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

@@ -42,7 +42,8 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from projections.base import Rows, View, entry_id, filters, handles, recorded_by, select
+from projections.base import (Rows, View, entry_id, filters, handles, present, recorded_by,
+                              select)
 
 KINDS: dict[type[LedgerEvent], str] = {
     GroupRegistered: "registrations",
@@ -137,9 +138,4 @@ def query(ledger: Any, *, group: str | None = None, actor: str | None = None,
 
 def known_actors(ledger: Any, actors: Sequence[str]) -> set[str]:
     """Which of `actors` recorded anything in this ledger."""
-    if not actors:
-        return set()
-    marks = ", ".join("?" * len(actors))
-    return {row["actor"] for row in select(
-        ledger, VIEW, f"SELECT DISTINCT actor FROM {{t}} WHERE actor IN ({marks})",
-        list(actors))}
+    return present(ledger, VIEW, "actor", actors)

@@ -510,6 +510,16 @@ def select(ledger: Ledger, view: View, statement: str, params: Sequence[Any] = (
         return cursor.fetchall()
 
 
+def present(ledger: Ledger, view: View, column: str, values: Sequence[str]) -> set[str]:
+    """Which of `values` the view's first table holds in `column`."""
+    if not values:
+        return set()
+    marks = ", ".join("?" * len(values))
+    return {row[column] for row in select(
+        ledger, view, f"SELECT DISTINCT {column} FROM {{t}} WHERE {column} IN ({marks})",
+        list(values))}
+
+
 def filters(**equal: str | Sequence[str] | None) -> tuple[str, list[str]]:
     """A WHERE clause for the given column filters; None (or no values) means no filter.
     A filter given several values matches any of them; filters on different columns must

@@ -19,7 +19,7 @@ from ledger.events import ALL_EVENTS, MemberAdmitted, MembershipEvent
 from ledger.fold import advance, replay
 from ledger.fold import explain as explain_state
 from ledger.i18n import _
-from projections.base import Rows, View, handles, select
+from projections.base import Rows, View, handles, present, select
 from projections.standings import explained, judged_by, phrase, row_of
 
 EVENT_FIELDS = ("occurred_at", "recorded_at", "group", "event", "actor", "details")
@@ -115,9 +115,4 @@ def dossier(ledger: Any, member: str, *, as_of: datetime | None = None,
 
 def known_members(ledger: Any, members: Sequence[str]) -> set[str]:
     """Which of `members` were ever admitted to a group of this ledger."""
-    if not members:
-        return set()
-    marks = ", ".join("?" * len(members))
-    return {row["member"] for row in select(
-        ledger, VIEW, f"SELECT DISTINCT member FROM {{t}} WHERE member IN ({marks})",
-        list(members))}
+    return present(ledger, VIEW, "member", members)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.clock import utc_key
 from ledger.events import ALL_EVENTS, GroupRegistered
-from projections.base import Rows, View, handles, select
+from projections.base import Rows, View, handles, present, select
 
 
 class GroupsView(View):
@@ -43,8 +43,4 @@ def group_ids(ledger: Any) -> list[str]:
 
 def known_groups(ledger: Any, groups: Sequence[str]) -> set[str]:
     """Which of `groups` are registered in this ledger."""
-    if not groups:
-        return set()
-    marks = ", ".join("?" * len(groups))
-    return {row["grp"] for row in select(
-        ledger, VIEW, f"SELECT grp FROM {{t}} WHERE grp IN ({marks})", list(groups))}
+    return present(ledger, VIEW, "grp", groups)
