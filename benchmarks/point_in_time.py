@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger.application import Ledger  # noqa: E402
-from ledger.store import parse_store  # noqa: E402
+from ledger.store.url import parse_store  # noqa: E402
 from projections import standings  # noqa: E402
 
 CST = timezone(timedelta(hours=8))

@@ -65,7 +65,7 @@ import orjson  # noqa: E402
 
 import workload  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
-from ledger.store import parse_store  # noqa: E402
+from ledger.store.url import parse_store  # noqa: E402
 
 ROWS = ("rebuild-floor", "rebuild-default", "replay", "record", "confirm", "standings", "help",
         "import")
@@ -517,7 +517,7 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\\n")
     # 8 ------------------------------------------------------------------------------------
 
     def row_import(self) -> Row:
-        from ledger.exchange import BATCH, import_file, export_lines, parse
+        from ledger.exchange.jsonl import BATCH, import_file, export_lines, parse
 
         source = Ledger(parse_store(str(self.store)))
         try:

@@ -29,7 +29,7 @@ import orjson  # noqa: E402
 
 import run  # noqa: E402
 from ledger.application import Ledger  # noqa: E402
-from ledger.store import parse_store  # noqa: E402
+from ledger.store.url import parse_store  # noqa: E402
 from projections.base import (  # noqa: E402
     DECODED,
     POSITIONS,

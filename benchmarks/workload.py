@@ -36,9 +36,9 @@ from typing import Any
 import orjson
 
 from ledger.application import Ledger
-from ledger.errors import LedgerError
-from ledger.rulebook import Rulebook, load as load_rulebook
-from ledger.store import parse_store
+from ledger.domain.errors import LedgerError
+from ledger.domain.rulebook import Rulebook, load as load_rulebook
+from ledger.store.url import parse_store
 
 # Bump when the workload changes, so that cached stores of an older workload are not reused.
 GENERATOR_VERSION = 1

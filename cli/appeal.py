@@ -12,8 +12,8 @@ from cli.language import TranslatedGroup
 from cli.options import Named, at_option, check_named, filters, point_in_time
 from cli.output import describe_standing, emit, format_option, occurred
 from cli.session import Session, pass_session
-from ledger import vocabulary
-from ledger.i18n import N_, _
+from ledger.domain import vocabulary
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -10,8 +10,8 @@ import click
 
 from cli.language import TranslatedCommand
 from cli.output import emit, format_option
-from ledger.errors import LedgerError
-from ledger.i18n import N_, _
+from ledger.domain.errors import LedgerError
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -100,7 +100,7 @@ def demo(out: str | None, fmt: str) -> None:
         raise click.ClickException(_("directory {parent} does not exist: create it or choose "
                                      "another --out").format(parent=path.parent))
     from ledger.application import Ledger
-    from ledger.store import parse_store
+    from ledger.store.url import parse_store
     from projections import standings as standings_view
 
     store = parse_store(str(path))

@@ -10,7 +10,7 @@ from cli.language import TranslatedCommand
 from cli.options import point_in_time
 from cli.output import emit, for_people, format_option, render_table
 from cli.session import Session, pass_session
-from ledger.i18n import _
+from ledger.domain.i18n import _
 
 if TYPE_CHECKING:
     from datetime import datetime

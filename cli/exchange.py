@@ -10,7 +10,7 @@ import click
 
 from cli.language import TranslatedCommand
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _, ngettext
+from ledger.domain.i18n import N_, _, ngettext
 
 PROGRESS_AFTER = 2_000  # events; a shorter import is over before a bar helps
 
@@ -31,7 +31,7 @@ def export(session: Session, group_id: str | None, since: int) -> None:
       ledger export --since 120 >> g9-ledger.jsonl
       ledger export --group g9 > g9-only.jsonl
     """
-    from ledger.exchange import export_lines
+    from ledger.exchange.jsonl import export_lines
 
     ledger = session.ledger()
     if group_id is not None:
@@ -59,8 +59,8 @@ def import_(session: Session, path: str) -> None:
       ledger --store copy.db import g9-ledger.jsonl
       ledger --store copy.db verify
     """
-    from ledger.errors import InvalidInput
-    from ledger.exchange import parse, plan, write_planned
+    from ledger.domain.errors import InvalidInput
+    from ledger.exchange.jsonl import parse, plan, write_planned
 
     try:
         stream = sys.stdin.buffer if path == "-" else open(path, "rb")

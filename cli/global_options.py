@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ledger.i18n import LANGUAGES, N_, _
+from ledger.domain.i18n import LANGUAGES, N_, _
 
 # Here, not in cli.output, so that `ledger --help` need not import the table code.
 FORMATS = ("table", "json", "jsonl", "csv")

@@ -13,8 +13,8 @@ from cli.options import Named, at_option, time_option
 from cli.output import emit, format_option, occurred, render_table
 from cli.rulebook import show_rulebook
 from cli.session import Session, pass_session
-from ledger import vocabulary
-from ledger.i18n import N_, _
+from ledger.domain import vocabulary
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -103,7 +103,7 @@ def amend(session: Session, group_ids: tuple[str, ...], with_rulebook: str | Non
       ledger --actor owner1 group amend --all-groups-with-rulebook estate \\
           --rulebook estate-2027.toml --resolution "业主之家代表会议决议 2026-12 号"
     """
-    from ledger.errors import InvalidInput
+    from ledger.domain.errors import InvalidInput
 
     actor = session.actor(_("amend the rules"))
     ledger = session.ledger()
@@ -303,7 +303,7 @@ def show(session: Session, group_id: str, fmt: str) -> None:
 
 def _about(ledger: Ledger, key: str) -> dict[str, Any]:
     """What `group show` says of one group, as JSON types."""
-    from ledger.clock import format_time
+    from ledger.domain.clock import format_time
     from projections import standings
 
     the_group = ledger.group(key)

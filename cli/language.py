@@ -20,8 +20,8 @@ import click.parser
 import click.termui
 import click.types
 
-from ledger import i18n
-from ledger.i18n import translate
+from ledger.domain import i18n
+from ledger.domain.i18n import translate
 
 # Click's modules do `from gettext import gettext as _` (and ngettext), so their texts
 # (Usage:, Options:, Error:, "No such option" …) come from stdlib gettext's one

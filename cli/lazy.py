@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ledger.i18n import _
+from ledger.domain.i18n import _
 
 
 class LazyCommands(MutableMapping[str, click.Command]):

@@ -21,8 +21,8 @@ from cli.language import TranslatedGroup, main_in_language, speak_through_click
 from cli.lazy import LazyGroup
 from cli.session import Session
 from ledger import __version__
-from ledger.errors import LedgerError
-from ledger.i18n import N_, _
+from ledger.domain.errors import LedgerError
+from ledger.domain.i18n import N_, _
 
 speak_through_click()
 

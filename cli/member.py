@@ -10,12 +10,12 @@ from cli.language import TranslatedGroup
 from cli.options import at_option, check_named, group_filter, point_in_time
 from cli.output import emit, format_option, occurred
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.fold import MembershipState
+    from ledger.domain.fold import MembershipState
 
 
 @click.group(cls=TranslatedGroup)

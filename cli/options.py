@@ -13,9 +13,9 @@ from typing import Any
 import click
 
 from cli.session import Session
-from ledger.clock import parse_time
-from ledger.errors import InvalidInput
-from ledger.i18n import N_, _
+from ledger.domain.clock import parse_time
+from ledger.domain.errors import InvalidInput
+from ledger.domain.i18n import N_, _
 
 
 def at_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,7 +69,7 @@ class Named(click.Choice):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:
-        from ledger.vocabulary import key_of, listed
+        from ledger.domain.vocabulary import key_of, listed
 
         key = key_of(self.words, str(value))
         if key is None:
@@ -114,7 +114,7 @@ def check_named(session: Session, rows: Sequence[dict[str, Any]], *,
     actors = [a for a in actors if a not in shown["actor"]]
     if not (groups or members or actors):
         return
-    from ledger.errors import NotFound
+    from ledger.domain.errors import NotFound
     from projections.activity import known_actors
     from projections.dossier import known_members
     from projections.groups import known_groups

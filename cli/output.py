@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from cli.global_options import FORMATS
-from ledger.i18n import N_, _, column_title
+from ledger.domain.i18n import N_, _, column_title
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.application import Ledger
-    from ledger.fold import MembershipState
+    from ledger.domain.fold import MembershipState
 
 
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -281,7 +281,7 @@ def occurred(ledger: Ledger) -> str:
     """When the fact just recorded happened, as stored, with its offset: every recording
     reply says it, so that a time typed without an offset shows how it was read.
     """
-    from ledger.clock import format_time
+    from ledger.domain.clock import format_time
 
     assert ledger.last_occurred_at is not None, "occurred() follows a recording command"
     return format_time(ledger.last_occurred_at)

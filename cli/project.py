@@ -12,7 +12,7 @@ from cli.language import TranslatedGroup
 from cli.options import check_named, filters, group_filter, point_in_time, typed_ids
 from cli.output import emit, for_people, format_option
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _, ngettext
+from ledger.domain.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -52,7 +52,7 @@ def standings(session: Session, group_id: tuple[str, ...], member_id: tuple[str,
       ledger project standings --as-of 2026-11-23T00:00+08:00 --format json
     """
     if not (explain or as_of or known_at) and len(group_id) <= 1 and len(member_id) <= 1:
-        from ledger.clock import now
+        from ledger.domain.clock import now
         from projections import current
 
         # Answered from a current view with sqlite3 alone when it can be: the same rows.

@@ -10,7 +10,7 @@ import click
 
 from cli.language import TranslatedGroup
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 
 @click.group(cls=TranslatedGroup)
@@ -46,7 +46,7 @@ def inclusion(session: Session, target: str, size: int | None) -> None:
       ledger proof inclusion 3f2a9c1e --size 120
       ledger proof inclusion 7
     """
-    from ledger import integrity
+    from ledger.trust import verify as integrity
 
     ledger = session.ledger()
     if target.isdigit():
@@ -68,7 +68,7 @@ def consistency(session: Session, old: int, new: int) -> None:
     Example:
       ledger proof consistency 120 180
     """
-    from ledger import integrity
+    from ledger.trust import verify as integrity
 
     _print(integrity.consistency(session.ledger(), old, new))
 
@@ -84,8 +84,8 @@ def check(path: str) -> None:
       ledger proof check warning.json
       ledger proof inclusion 7 | ledger proof check -
     """
-    from ledger.errors import InvalidInput
-    from ledger.integrity import check_proof, parse_proof
+    from ledger.domain.errors import InvalidInput
+    from ledger.trust.verify import check_proof, parse_proof
 
     try:
         data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()

@@ -9,7 +9,7 @@ import click
 from cli.language import TranslatedCommand
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 PROGRESS_AFTER = 2_000  # events; shorter logs replay too fast for a bar to help
 

@@ -8,10 +8,10 @@ import click
 
 from cli.language import TranslatedGroup
 from cli.output import emit, format_option, render_table
-from ledger.i18n import _, ngettext
+from ledger.domain.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from ledger.rulebook import Rulebook
+    from ledger.domain.rulebook import Rulebook
 
 
 def show_rulebook(book: Rulebook, fmt: str) -> None:
@@ -19,7 +19,7 @@ def show_rulebook(book: Rulebook, fmt: str) -> None:
     if fmt == "json":
         import orjson
 
-        from ledger.rulebook import document
+        from ledger.domain.rulebook import document
 
         click.echo(orjson.dumps(document(book), option=orjson.OPT_INDENT_2).decode())
         return
@@ -105,7 +105,7 @@ def list_rulebooks(fmt: str) -> None:
     Example:
       ledger rulebook list
     """
-    from ledger.rulebook import BUILTIN, load
+    from ledger.domain.rulebook import BUILTIN, load
 
     rows = []
     for name in BUILTIN:
@@ -129,7 +129,7 @@ def show(reference: str, fmt: str) -> None:
       ledger rulebook show estate
       ledger rulebook show builtin:referees --format json
     """
-    from ledger.rulebook import load
+    from ledger.domain.rulebook import load
 
     book, _ = load(reference)
     show_rulebook(book, fmt)
@@ -145,7 +145,7 @@ def check(path: str) -> None:
     Example:
       ledger rulebook check my-rules.toml
     """
-    from ledger.rulebook import load
+    from ledger.domain.rulebook import load
 
     book, source = load(path)
     said = ngettext("{source}: valid rulebook {book} ({title}), {n} category.",

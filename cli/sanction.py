@@ -10,7 +10,7 @@ from cli.language import TranslatedGroup
 from cli.options import at_option
 from cli.output import describe_standing, occurred
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,8 +42,8 @@ def show(session: Session, sanction_ref: str) -> None:
     Example:
       ledger sanction show f4ef6957
     """
-    from ledger.clock import format_time
-    from ledger.fold import replay
+    from ledger.domain.clock import format_time
+    from ledger.domain.fold import replay
     from projections.dossier import event_line
 
     ledger = session.ledger()

@@ -7,7 +7,7 @@ import click
 from cli.language import TranslatedCommand
 from cli.output import emit, format_option
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 SEAL_FIELDS = ("seal", "size", "root", "sealed_at", "actor", "note")
 

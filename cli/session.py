@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledger.errors import StoreError
-from ledger.i18n import _
+from ledger.domain.errors import StoreError
+from ledger.domain.i18n import _
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-    from ledger.store import Store
+    from ledger.store.url import Store
 
 
 class Session:
@@ -33,7 +33,7 @@ class Session:
     @property
     def store(self) -> Store:
         # Imported here, as below: `--help` and usage errors never open a store.
-        from ledger.store import parse_store
+        from ledger.store.url import parse_store
 
         return parse_store(self.store_url)
 
@@ -67,8 +67,8 @@ class Session:
         name = os.environ.get("LEDGER_TZ", "").strip()
         if not name:
             return None
-        from ledger.clock import zone_named
-        from ledger.errors import InvalidInput
+        from ledger.domain.clock import zone_named
+        from ledger.domain.errors import InvalidInput
 
         try:
             return zone_named(name, what="LEDGER_TZ")

@@ -10,7 +10,7 @@ from cli.language import TranslatedGroup
 from cli.options import at_option, check_named, filters, point_in_time
 from cli.output import describe_sanction, emit, format_option, occurred
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime

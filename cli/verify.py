@@ -6,7 +6,7 @@ import click
 
 from cli.language import TranslatedCommand
 from cli.session import Session, pass_session
-from ledger.i18n import N_, _
+from ledger.domain.i18n import N_, _
 
 
 @click.command("verify", cls=TranslatedCommand)
@@ -37,7 +37,7 @@ def verify(session: Session, root: str | None, size: int | None) -> None:
             raise click.BadParameter(_("{root!r} is not a root: give the 64 hex digits 'ledger "
                                        "seal' printed").format(root=root), param_hint="--against")
         against = (cleaned, size)
-    from ledger.integrity import verify as check
+    from ledger.trust.verify import verify as check
 
     report = check(session.ledger(), against=against)  # type: ignore[arg-type]
     ids = (_("notification ids {first_id}–{last_id}").format(

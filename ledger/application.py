@@ -22,8 +22,10 @@ from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError, RecordConflictError
 from eventsourcing.utils import Environment
 
-from ledger import ids, judge, tree
-from ledger.aggregates import (
+from ledger.store import ids
+from ledger.domain import judge
+from ledger.trust import tree
+from ledger.domain.aggregates import (
     SEALS_ID,
     Group,
     Membership,
@@ -32,16 +34,16 @@ from ledger.aggregates import (
     membership_id,
     new_case_id,
 )
-from ledger.clock import check_in_range, check_not_future, check_offset, in_zone, now
-from ledger.dispute import Dispute, dispute_aggregate_id
-from ledger.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
-from ledger.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
-from ledger.fold import MembershipState, in_order
-from ledger.i18n import N_, _, translate
-from ledger.rulebook import load as load_rulebook
-from ledger.rules import RuleVersion
-from ledger.store import Store
-from ledger.vocabulary import RELATIONS, key_of
+from ledger.domain.clock import check_in_range, check_not_future, check_offset, in_zone, now
+from ledger.domain.dispute import Dispute, dispute_aggregate_id
+from ledger.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, StoreError
+from ledger.domain.events import AppealOutcome, DisputeOutcome, LedgerSealed, MembershipEvent, Role
+from ledger.domain.fold import MembershipState, in_order
+from ledger.domain.i18n import N_, _, translate
+from ledger.domain.rulebook import load as load_rulebook
+from ledger.domain.rules import RuleVersion
+from ledger.store.url import Store
+from ledger.domain.vocabulary import RELATIONS, key_of
 
 T = TypeVar("T")
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, from_utc_key, utc_key
-from ledger.events import (
+from ledger.domain.clock import format_time, from_utc_key, utc_key
+from ledger.domain.events import (
     SEAL_EVENTS,
     AppealDecided,
     AppealFiled,

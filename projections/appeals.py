@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, from_utc_key, utc_key
-from ledger.events import ALL_EVENTS, AppealDecided, AppealFiled
-from ledger.fold import known_by
+from ledger.domain.clock import format_time, from_utc_key, utc_key
+from ledger.domain.events import ALL_EVENTS, AppealDecided, AppealFiled
+from ledger.domain.fold import known_by
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("appeal", "group", "member", "sanction", "kind", "filed_by", "filed_at",

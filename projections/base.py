@@ -30,10 +30,10 @@ from typing import Any, ClassVar
 from eventsourcing.persistence import OperationalError
 
 from ledger.application import Ledger
-from ledger.clock import utc_key
-from ledger.errors import ConcurrentUpdate
-from ledger.events import ALL_EVENTS, LedgerEvent
-from ledger.i18n import _
+from ledger.domain.clock import utc_key
+from ledger.domain.errors import ConcurrentUpdate
+from ledger.domain.events import ALL_EVENTS, LedgerEvent
+from ledger.domain.i18n import _
 
 POSITIONS = "ledger_view_positions"
 BATCH_SIZE = 1000

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, utc_key
-from ledger.events import (
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import (
     ALL_EVENTS,
     FlagConfirmed,
     FlagDismissed,
@@ -18,7 +18,7 @@ from ledger.events import (
     TaskAssigned,
     WarningIssued,
 )
-from ledger.fold import known_by
+from ledger.domain.fold import known_by
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 class CasesView(View):

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import ConcurrentUpdate
-from ledger.i18n import _
+from ledger.domain.errors import ConcurrentUpdate
+from ledger.domain.i18n import _
 from projections import (
     activity,
     appeals,

@@ -14,8 +14,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import utc_key
-from ledger.store import Store
+from ledger.domain.clock import utc_key
+from ledger.store.url import Store
 
 POSITIONS = "ledger_view_positions"
 EVENTS = "stored_events"

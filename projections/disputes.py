@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, utc_key
-from ledger.events import (
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import (
     ALL_EVENTS,
     AppealDecided,
     AppealFiled,

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ledger.aggregates import membership_id
-from ledger.clock import format_time, utc_key
-from ledger.errors import NotFound
-from ledger.events import ALL_EVENTS, MemberAdmitted, MembershipEvent
-from ledger.fold import advance, replay
-from ledger.fold import explain as explain_state
-from ledger.i18n import _
+from ledger.domain.aggregates import membership_id
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.errors import NotFound
+from ledger.domain.events import ALL_EVENTS, MemberAdmitted, MembershipEvent
+from ledger.domain.fold import advance, replay
+from ledger.domain.fold import explain as explain_state
+from ledger.domain.i18n import _
 from projections.base import Rows, View, handles, present, select
 from projections.standings import explained, judged_by, phrase, row_of
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.clock import utc_key
-from ledger.events import ALL_EVENTS, GroupRegistered
+from ledger.domain.clock import utc_key
+from ledger.domain.events import ALL_EVENTS, GroupRegistered
 from projections.base import Rows, View, handles, present, select
 
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, utc_key
-from ledger.events import ALL_EVENTS, MemberAdmitted, MemberRenamed
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import ALL_EVENTS, MemberAdmitted, MemberRenamed
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("group", "member", "nickname", "since", "until")

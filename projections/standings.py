@@ -22,16 +22,16 @@ from uuid import UUID
 
 import orjson
 
-from ledger.aggregates import membership_id
-from ledger.clock import format_time, utc_key
-from ledger.events import (
+from ledger.domain.aggregates import membership_id
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import (
     DISPUTE_EVENTS,
     GROUP_EVENTS,
     MEMBERSHIP_EVENTS,
     SEAL_EVENTS,
     MembershipEvent,
 )
-from ledger.fold import (
+from ledger.domain.fold import (
     MembershipState,
     advance,
     evolve,
@@ -40,7 +40,7 @@ from ledger.fold import (
     standing_only,
     to_data,
 )
-from ledger.fold import explain as explain_state
+from ledger.domain.fold import explain as explain_state
 from projections import current
 from projections.base import Db, Rows, View, filters, handles, select
 

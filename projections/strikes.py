@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, utc_key
-from ledger.events import ALL_EVENTS, AppealDecided, SanctionRescinded, WarningIssued
-from ledger.fold import known_by, live_at
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import ALL_EVENTS, AppealDecided, SanctionRescinded, WarningIssued
+from ledger.domain.fold import known_by, live_at
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("case", "group", "member", "category", "label", "weight", "occurred_at", "rule",

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clock import format_time, utc_key
-from ledger.events import ALL_EVENTS, TaskAcknowledged, TaskAssigned, TaskMissed
-from ledger.fold import known_by, task_state
+from ledger.domain.clock import format_time, utc_key
+from ledger.domain.events import ALL_EVENTS, TaskAcknowledged, TaskAssigned, TaskMissed
+from ledger.domain.fold import known_by, task_state
 from projections.base import Rows, View, filters, handles, recorded_by, select
 
 FIELDS = ("task", "group", "member", "summary", "assigned_by", "assigned_at", "deadline_at",

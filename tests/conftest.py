@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ledger.application import Ledger
-from ledger.store import Store, parse_store
+from ledger.store.url import Store, parse_store
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 CST = timezone(timedelta(hours=8))
@@ -116,7 +116,7 @@ def recording_clock(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Clock:
     time), so that what was known at a moment (--known-at) can be tested: move the clock,
     then record.
     """
-    from ledger.events import LedgerEvent
+    from ledger.domain.events import LedgerEvent
 
     monkeypatch.setattr(LedgerEvent, "create_timestamp", staticmethod(lambda: clock()))
     return clock

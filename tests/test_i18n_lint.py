@@ -15,24 +15,24 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(path for package in ("ledger", "cli", "projections")
-                 for path in (ROOT / package).glob("*.py"))
+                 for path in (ROOT / package).rglob("*.py"))
 CLICK_SHOWN = {"echo", "secho", "ClickException", "UsageError", "BadParameter", "FileError",
                "fail", "Abort"}
 HELP_KEYWORDS = {"help", "short_help", "epilog", "label", "prompt"}
 # Where a ValueError is a message too: a rulebook's validators, whose errors people read.
-SHOWN_IN = {"ledger/rulebook.py": {"ValueError"}}
+SHOWN_IN = {"ledger/domain/rulebook.py": {"ValueError"}}
 
 
 def ledger_errors() -> set[str]:
     """The names of LedgerError and every subclass, wherever it is defined."""
     for package in ("ledger", "cli", "projections"):
-        for info in pkgutil.iter_modules([str(ROOT / package)]):
-            if f"{package}.{info.name}" != "cli.__main__":
-                importlib.import_module(f"{package}.{info.name}")
+        for info in pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}."):
+            if info.name != "cli.__main__":
+                importlib.import_module(info.name)
 
     def below(cls: type) -> Iterator[type]:
         yield cls
@@ -68,7 +68,7 @@ def bare_text(node: ast.AST) -> bool:
 
 def binds_underscore(scope: ast.AST) -> int | None:
     """The line where `scope` itself (not a nested function or comprehension) binds the
-    name `_`, which would hide ledger.i18n's `_` from the code in that scope.
+    name `_`, which would hide ledger.domain.i18n's `_` from the code in that scope.
     """
     def walk(node: ast.AST) -> Iterator[ast.AST]:
         for child in ast.iter_child_nodes(node):
@@ -89,7 +89,7 @@ def binds_underscore(scope: ast.AST) -> int | None:
 def violations(path: Path) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     where = path.relative_to(ROOT)
-    imports_it = any(isinstance(n, ast.ImportFrom) and n.module == "ledger.i18n"
+    imports_it = any(isinstance(n, ast.ImportFrom) and n.module == "ledger.domain.i18n"
                      and any(a.name == "_" and a.asname is None for a in n.names)
                      for n in ast.walk(tree))
     if imports_it:
@@ -102,7 +102,7 @@ def violations(path: Path) -> Iterator[str]:
         for scope in scopes:
             line = binds_underscore(scope)
             if line is not None:
-                yield (f"{where}:{line}: binds the name _, which hides ledger.i18n's _ "
+                yield (f"{where}:{line}: binds the name _, which hides ledger.domain.i18n's _ "
                        "(name the function or the variable otherwise)")
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -154,7 +154,7 @@ class TestTheLintItself:
         assert len(self.check('click.option("--x", help="the x")\n', tmp_path)) == 1
 
     def test_a_module_level_function_named_underscore_is_caught(self, tmp_path: Path) -> None:
-        source = "from ledger.i18n import _\n@check.register\ndef _(event):\n    pass\n"
+        source = "from ledger.domain.i18n import _\n@check.register\ndef _(event):\n    pass\n"
         assert len(self.check(source, tmp_path)) == 1
 
     def test_marked_texts_and_texts_without_letters_pass(self, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import cli
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 

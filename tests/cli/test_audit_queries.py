@@ -27,7 +27,7 @@ from click.testing import Result
 
 from cli.output import display_width
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections.base import Db
 from tests.cli.support import HEX_ID, last_line, ok, run
 

@@ -76,10 +76,10 @@ def test_an_event_a_view_cannot_show_costs_its_rows_not_the_view(
     (its deadline lies past what a date can hold in UTC). The views go on serving every
     other row; `replay` names the event it could not show.
     """
-    import ledger.judge
+    import ledger.domain.judge
 
     with monkeypatch.context() as unbounded:
-        unbounded.setattr(ledger.judge, "MAX_DEADLINE_MINUTES", 10**12)
+        unbounded.setattr(ledger.domain.judge, "MAX_DEADLINE_MINUTES", 10**12)
         # Due at 9999-12-31T23:02-12:00, which is in the year 10000 in UTC.
         ok(run(walked.store, "task", "assign", "g9", "wx_li", "--summary", "报名单",
                "--deadline-minutes", "4193445540", "--at", "2026-11-25T00:02-12:00",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 
 
 def event_count(store: str) -> int:

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import Result
 
-import ledger.aggregates
+import ledger.domain.aggregates
 from cli.main import cli
 from tests.cli.support import Walk, event_count, last_line, ok, run
 
@@ -256,7 +256,7 @@ class TestFlagPrefixes:
     def two_flags(self, walked: Walk, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         """Two open flags whose ids share their first four digits."""
         ids = iter(["abcd1111" + "0" * 24, "abcd2222" + "0" * 24])
-        monkeypatch.setattr(ledger.aggregates, "new_case_id", lambda: next(ids))
+        monkeypatch.setattr(ledger.domain.aggregates, "new_case_id", lambda: next(ids))
         raised = [last_line(ok(run(walked.store, "flag", "raise", "g9", member, "--category",
                                    "ads", "--at", LATER, actor="admin1")).stdout)
                   for member in ("wx_li", "wx_wang")]

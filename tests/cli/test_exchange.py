@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections.base import Db, catch_up, table_rows
 from projections.catalog import VIEWS
 from tests.cli.support import Walk, event_count, ok, run, walk_through

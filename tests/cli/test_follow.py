@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections.base import Db, position
 from projections.standings import VIEW
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.store import FORMAT
+from ledger.store.url import FORMAT
 from tests.cli.support import ok, run
 
 

@@ -19,7 +19,7 @@ import cli
 from cli.lazy import LazyGroup
 from cli.main import COMMANDS, LedgerGroup
 from cli.main import cli as root
-from ledger.errors import NotFound
+from ledger.domain.errors import NotFound
 from tests.cli.support import runner, walk
 
 REPO = Path(__file__).resolve().parents[2]

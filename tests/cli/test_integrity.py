@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ledger import merkle
+from ledger.trust import merkle
 from tests.cli.support import Walk, event_count, ok, run, walk_through
 from tests.ledger.test_merkle import OUR_CHOICE, VECTORS
 
@@ -359,7 +359,7 @@ def _sealed_at(walk: Walk) -> str:
 
 
 def _membership_prefix(walk: Walk) -> str:
-    from ledger.aggregates import membership_id
+    from ledger.domain.aggregates import membership_id
 
     return membership_id("g9", "wx_li").hex[:8]
 
@@ -370,7 +370,7 @@ def _membership_prefix(walk: Walk) -> str:
 def _pg(url: str, *statements: str) -> None:
     import psycopg
 
-    from ledger.store import parse_store
+    from ledger.store.url import parse_store
 
     pg = parse_store(url).postgres
     with psycopg.connect(host=pg["POSTGRES_HOST"], port=int(pg["POSTGRES_PORT"]),

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from cli.language import CLICK_MODULES, choose_language, pull_language
 from cli.main import cli
-from ledger import i18n
+from ledger.domain import i18n
 from tests.cli.support import Walk, event_count
 
 CLEAN = {"LEDGER_STORE": None, "LEDGER_ACTOR": None, "LEDGER_LANG": None, "LANGUAGE": None,

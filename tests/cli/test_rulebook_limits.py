@@ -126,9 +126,9 @@ def test_a_pattern_the_probes_miss_is_still_matched_with_a_timeout(
     """The second line: a pattern slow only on text no probe tries (here: many q's) passes
     the check, and a rename that would run it for ever is refused in one line instead.
     """
-    import ledger.rulebook
+    import ledger.domain.rulebook
 
-    monkeypatch.setattr(ledger.rulebook, "MATCH_TIMEOUT", 0.2)
+    monkeypatch.setattr(ledger.domain.rulebook, "MATCH_TIMEOUT", 0.2)
     store = _member_under(tmp_path, "(q|q)+z", nickname="qz")
     before = event_count(store)
 

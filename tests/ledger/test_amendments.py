@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.aggregates import group_id
+from ledger.domain.aggregates import group_id
 from ledger.application import Ledger
-from ledger.errors import InvalidInput, NotPermitted, RuleBroken, RulebookError
-from ledger.events import MessageFlagged, RulebookAmended, WarningIssued
-from ledger.rulebook import load
+from ledger.domain.errors import InvalidInput, NotPermitted, RuleBroken, RulebookError
+from ledger.domain.events import MessageFlagged, RulebookAmended, WarningIssued
+from ledger.domain.rulebook import load
 from tests.conftest import Clock, CST, NOW
 
 GROUP = "g9"

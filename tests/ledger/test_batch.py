@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import NotAMember
-from ledger.store import parse_store
+from ledger.domain.errors import NotAMember
+from ledger.store.url import parse_store
 from tests.conftest import NOW, Clock
 
 T = NOW - timedelta(days=10)

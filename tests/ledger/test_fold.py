@@ -15,15 +15,15 @@ from eventsourcing.utils import get_topic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import judge
-from ledger.aggregates import group_id, membership_id
+from ledger.domain import judge
+from ledger.domain.aggregates import group_id, membership_id
 from ledger.application import Ledger
-from ledger.errors import NotAMember, StoreError
-from ledger.events import MEMBERSHIP_EVENTS, FlagConfirmed, MemberRenamed, MembershipEvent, WarningIssued
-from ledger.clock import format_time
-from ledger.fold import MembershipState, Strike, evolve, from_data, replay, standing_only, to_data
-from ledger.rulebook import Category, load
-from ledger.rules import read, stored
+from ledger.domain.errors import NotAMember, StoreError
+from ledger.domain.events import MEMBERSHIP_EVENTS, FlagConfirmed, MemberRenamed, MembershipEvent, WarningIssued
+from ledger.domain.clock import format_time
+from ledger.domain.fold import MembershipState, Strike, evolve, from_data, replay, standing_only, to_data
+from ledger.domain.rulebook import Category, load
+from ledger.domain.rules import read, stored
 from projections import standings
 from projections.catalog import VIEWS, replay_all
 from tests.conftest import NOW
@@ -219,7 +219,7 @@ class TestRulesStoredAsData:
     def test_older_schemas_are_upcast_step_by_step_before_reading(
             self, monkeypatch: pytest.MonkeyPatch) -> None:
         """As a later release would: schema 2 renames a key, and schema 1 data is upcast."""
-        from ledger import rules
+        from ledger.domain import rules
 
         old = stored(load("builtin:estate")[0])
         old["heading"] = old.pop("title")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import AmbiguousId, InvalidInput, NotFound
-from ledger.events import (
+from ledger.domain.errors import AmbiguousId, InvalidInput, NotFound
+from ledger.domain.events import (
     AppealFiled,
     DisputeOpened,
     MemberRemoved,
@@ -21,8 +21,8 @@ from ledger.events import (
     TaskAssigned,
     WarningIssued,
 )
-from ledger.ids import rows_for
-from ledger.store import parse_store
+from ledger.store.ids import rows_for
+from ledger.store.url import parse_store
 from tests.conftest import NOW
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "release-0.1.0"
@@ -82,7 +82,7 @@ class TestShortIds:
             self, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
         a_flagged_member(ledger)
         ids = iter(["abcd" + "1" * 28, "abcd" + "2" * 28])
-        monkeypatch.setattr("ledger.aggregates.new_case_id", lambda: next(ids))
+        monkeypatch.setattr("ledger.domain.aggregates.new_case_id", lambda: next(ids))
         for message in ("m-2", "m-3"):
             ledger.raise_flag(actor="o", group="g9", member="wx_li", category="rumor",
                               message=message)
@@ -124,6 +124,6 @@ class TestOlderLedgers:
         topics = {f"ledger.events:{t.__name__}" for t in (MessageFlagged, WarningIssued,
                                                           MemberRemoved, TaskAssigned,
                                                           AppealFiled, DisputeOpened)}
-        from ledger.ids import _TOPICS
+        from ledger.store.ids import _TOPICS
 
         assert set(_TOPICS) == topics

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ledger.aggregates import group_id
+from ledger.domain.aggregates import group_id
 from ledger.application import Ledger
-from ledger.errors import (
+from ledger.domain.errors import (
     AlreadyMember,
     FlagDecided,
     FutureTime,
@@ -28,7 +28,7 @@ from ledger.errors import (
     TimelineConflict,
     UnknownCategory,
 )
-from ledger.events import (
+from ledger.domain.events import (
     FlagConfirmed,
     FlagDismissed,
     GroupRegistered,

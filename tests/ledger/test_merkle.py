@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import merkle
-from ledger.merkle import (
+from ledger.trust import merkle
+from ledger.trust.merkle import (
     CompactRange,
     consistency_proof,
     inclusion_proof,

@@ -18,11 +18,11 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from pydantic import AwareDatetime, BaseModel
 
-from ledger.aggregates import group_id, membership_id
+from ledger.domain.aggregates import group_id, membership_id
 from ledger.application import Ledger
-from ledger.errors import InvalidInput
-from ledger.events import ALL_EVENTS, LedgerEvent, MemberLeft
-from ledger.store import parse_store
+from ledger.domain.errors import InvalidInput
+from ledger.domain.events import ALL_EVENTS, LedgerEvent, MemberLeft
+from ledger.store.url import parse_store
 from tests.conftest import NOW, Clock
 
 # Strategies ----------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ topics = st.sampled_from(["ledger.aggregates:Group", "ledger.aggregates:Membersh
 
 @functools.cache
 def _builtin_rulebooks() -> list[Any]:
-    from ledger.rulebook import BUILTIN, RulebookError, load
+    from ledger.domain.rulebook import BUILTIN, RulebookError, load
 
     found = []
     for name in BUILTIN:
@@ -77,7 +77,7 @@ rule_texts = texts.filter(lambda t: not any(
 @st.composite
 def rulebooks(draw: st.DrawFn) -> Any:
     """A shipped rulebook, retitled and given extra categories in any script."""
-    from ledger.rulebook import Category, Rulebook
+    from ledger.domain.rulebook import Category, Rulebook
 
     base = draw(st.sampled_from(_builtin_rulebooks()))
     extra = draw(st.dictionaries(
@@ -121,7 +121,7 @@ def strategy_for(annotation: Any, name: str) -> st.SearchStrategy[Any]:
         return st.tuples(*(strategy_for(arg, name) for arg in args))
     if origin is dict and name == "rulebook":
         # A group's rules are stored as plain data (ledger.rules), from a real rulebook.
-        from ledger.rules import stored
+        from ledger.domain.rules import stored
 
         return rulebooks().map(stored)
     if origin is dict:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger import integrity
+from ledger.trust import verify as integrity
 from ledger.application import Ledger
-from ledger.errors import ConcurrentUpdate, InvalidInput
-from ledger.merkle import root_of
-from ledger.store import parse_store
+from ledger.domain.errors import ConcurrentUpdate, InvalidInput
+from ledger.trust.merkle import root_of
+from ledger.store.url import parse_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0"
 

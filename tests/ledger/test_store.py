@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import LedgerError, StoreError
-from ledger.store import DEFAULT_STORE, parse_store
+from ledger.domain.errors import LedgerError, StoreError
+from ledger.store.url import DEFAULT_STORE, parse_store
 
 
 @pytest.fixture
@@ -257,9 +257,9 @@ def test_the_topics_a_store_names_are_the_ledgers_own_classes() -> None:
     """
     from eventsourcing.utils import resolve_topic
 
-    from ledger.ids import SQLiteLedgerRecorder
-    from ledger.persistence import OrjsonTranscoder, PydanticMapper
-    from ledger.postgres import PostgresLedgerRecorder
+    from ledger.store.ids import SQLiteLedgerRecorder
+    from ledger.store.persistence import OrjsonTranscoder, PydanticMapper
+    from ledger.store.postgres import PostgresLedgerRecorder
 
     sqlite_env = parse_store("ledger.db").env
     postgres_env = parse_store("postgresql://u@h/db").env

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from tests.conftest import NOW, Clock
 
 START = NOW - timedelta(days=200)

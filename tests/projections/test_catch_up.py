@@ -15,8 +15,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from ledger.application import Ledger
-from ledger.ids import rows_for
-from ledger.store import parse_store
+from ledger.store.ids import rows_for
+from ledger.store.url import parse_store
 from projections import cases, standings, tasks
 from projections.base import _is_contention, catch_up
 from projections.catalog import VIEWS, replay_all
@@ -104,7 +104,7 @@ class TestOpeningAnOldLedgerAtOnce:
         copy = tmp_path / "g9.db"
         shutil.copyfile(FIXTURES / "g9.db", copy)
         script = ("import sys\nfrom ledger.application import Ledger\n"
-                  "from ledger.store import parse_store\n"
+                  "from ledger.store.url import parse_store\n"
                   "Ledger(parse_store(sys.argv[1])).close()\n")
 
         children = [subprocess.Popen([sys.executable, "-c", script, str(copy)],

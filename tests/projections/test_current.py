@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections import current, standings
 from tests.conftest import NOW, Clock
 
@@ -112,12 +112,12 @@ class TestFromACurrentView:
         script = (
             "import sys\n"
             "from datetime import datetime, timezone\n"
-            "from ledger.store import parse_store\n"
+            "from ledger.store.url import parse_store\n"
             "from projections import current\n"
             f"rows = current.standings(parse_store({str(sqlite_ledger.store.path)!r}), "
             f"moment=datetime.fromisoformat({NOW.isoformat()!r}))\n"
             "assert rows is not None and len(rows) == 2, rows\n"
-            "heavy = [m for m in ('pydantic', 'eventsourcing', 'ledger.events') "
+            "heavy = [m for m in ('pydantic', 'eventsourcing', 'ledger.domain.events') "
             "if m in sys.modules]\n"
             "print(heavy)\n")
 

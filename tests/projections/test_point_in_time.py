@@ -16,10 +16,10 @@ from uuid import UUID
 
 import pytest
 
-from ledger.aggregates import membership_id
+from ledger.domain.aggregates import membership_id
 from ledger.application import Ledger
-from ledger.errors import NotFound
-from ledger.rulebook import load
+from ledger.domain.errors import NotFound
+from ledger.domain.rulebook import load
 from projections import activity, cases, disputes, dossier, standings, strikes, tasks
 from tests.conftest import Clock
 

@@ -24,9 +24,9 @@ from unittest import mock
 import pytest
 
 from ledger.application import Ledger
-from ledger.events import ALL_EVENTS
-from ledger.exchange import export_lines, import_file
-from ledger.store import parse_store
+from ledger.domain.events import ALL_EVENTS
+from ledger.exchange.jsonl import export_lines, import_file
+from ledger.store.url import parse_store
 from projections import base
 from projections.base import Db, catch_up, rebuild, table_rows
 from projections.catalog import VIEWS

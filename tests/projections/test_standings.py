@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.errors import ConcurrentUpdate, LedgerError
-from ledger.events import (
+from ledger.domain.errors import ConcurrentUpdate, LedgerError
+from ledger.domain.events import (
     MemberAdmitted,
     MemberLeft,
     MemberReadmitted,
@@ -21,7 +21,7 @@ from ledger.events import (
     MembershipEvent,
     WarningIssued,
 )
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections import cases, standings
 from projections.base import Db, catch_up, rebuild
 from tests.conftest import NOW, Clock

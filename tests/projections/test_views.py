@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.errors import LedgerError, NotFound
-from ledger.ids import Case
-from ledger.events import (
+from ledger.domain.errors import LedgerError, NotFound
+from ledger.store.ids import Case
+from ledger.domain.events import (
     AppealDecided,
     AppealFiled,
     FlagConfirmed,
@@ -43,7 +43,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from ledger.store import parse_store
+from ledger.store.url import parse_store
 from projections import activity, cases, catalog, disputes, dossier, strikes, tasks
 from projections.base import Db, Rows, View, catch_up, position, rebuild, table_rows
 from tests.conftest import Clock

@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "ledger"
-LOCALE_DIR = Path(__file__).resolve().with_name("locale")
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"  # ledger/locale, shipped as package data
 LANGUAGES = ("en", "zh")
 DEFAULT = "en"
 

@@ -6,8 +6,8 @@ import functools
 from datetime import datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.errors import FutureTime, InvalidInput
-from ledger.i18n import _
+from ledger.domain.errors import FutureTime, InvalidInput
+from ledger.domain.i18n import _
 
 
 def now() -> datetime:

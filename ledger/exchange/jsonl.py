@@ -41,13 +41,13 @@ from typing import IO, Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.utils import get_topic
 
-from ledger import ids, tree
+from ledger.store import ids
+from ledger.trust import tree
 from ledger.application import Ledger
-from ledger.errors import InvalidInput, LedgerError
-from ledger.events import ALL_EVENTS
-from ledger.i18n import _
+from ledger.domain.errors import InvalidInput, LedgerError
+from ledger.domain.events import TOPICS
+from ledger.domain.i18n import _
 
 BATCH = 2000
 KEYS = {"notification_id", "originator_id", "originator_version", "recorded_at", "state",
@@ -77,7 +77,7 @@ def export_lines(ledger: Ledger, *, group: str | None = None,
     notification `since`, or only those about `group` (its group events and the
     memberships in it; seals are not about a group and are left out).
     """
-    from ledger.integrity import rows
+    from ledger.trust.verify import rows
 
     for row in rows(ledger):
         if row.notification_id <= since:
@@ -114,7 +114,7 @@ def _refuse(number: int, field: str | None, what: str) -> ImportRefused:
 def parse(stream: Iterable[bytes], ledger: Ledger) -> list[Line]:
     """Every line read and checked, or an ImportRefused naming the first bad one."""
     decode = ledger.mapper.event_from  # type: ignore[attr-defined]
-    topics = {get_topic(event_type) for event_type in ALL_EVENTS}
+    topics = set(TOPICS)
     lines: list[Line] = []
     previous = None
     for number, raw in enumerate(stream, start=1):

@@ -27,9 +27,9 @@ from typing import Any
 
 import orjson
 
-from ledger.errors import ConcurrentUpdate, StoreError
-from ledger.i18n import _
-from ledger.merkle import CompactRange, leaf_bytes, leaf_hash
+from ledger.domain.errors import ConcurrentUpdate, StoreError
+from ledger.domain.i18n import _
+from ledger.trust.merkle import CompactRange, leaf_bytes, leaf_hash
 
 HEAD_KEY = "tree_head"
 LEAVES = "ledger_leaves"
@@ -121,7 +121,7 @@ def advance(cursor: Any, stored_events: Sequence[Any], notification_ids: Sequenc
                                  placeholder=placeholder, below=first)
         # From now on the ledger keeps a tree: a release that would write without
         # keeping it must not open it (ledger.store's format check).
-        from ledger.store import FORMAT
+        from ledger.store.url import FORMAT
 
         cursor.execute(f"INSERT INTO {meta} (key, value) VALUES ({placeholder}, "
                        f"{placeholder}) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -15,12 +15,12 @@ from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import _type_cache, get_topic, register_topic
 
-from ledger import judge
-from ledger.clock import format_time
-from ledger.errors import NotFound
-from ledger.events import (
+from ledger.domain import judge
+from ledger.domain.clock import format_time
+from ledger.domain.errors import NotFound
+from ledger.domain.events import (
     AppealDecided,
     AppealFiled,
     AppealOutcome,
@@ -53,10 +53,10 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from ledger.fold import MembershipState, SanctionStory, replay, sanction_story
-from ledger.i18n import _
-from ledger.rulebook import Rulebook
-from ledger.rules import RULEBOOK_SCHEMA, RuleVersion, stored
+from ledger.domain.fold import MembershipState, SanctionStory, replay, sanction_story
+from ledger.domain.i18n import _
+from ledger.domain.rulebook import Rulebook
+from ledger.domain.rules import RULEBOOK_SCHEMA, RuleVersion, stored
 
 NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")
 
@@ -536,3 +536,11 @@ def _admission(rules: RuleVersion, nickname: str, invited_by: str | None,
             "verified_by": verified_by, "relation": relation, "exemption": exemption,
             "nickname_ok": ok, "nickname_rule": described,
             "review_period_days": review.period_days if review else None}
+
+
+# The stored names of the aggregates (every event that starts one carries its topic), as
+# every release wrote them: stable whatever module the classes live in.
+for _cls, _topic in ((Group, "ledger.aggregates:Group"), (Membership, "ledger.aggregates:Membership"),
+                     (Seals, "ledger.aggregates:Seals")):
+    register_topic(_topic, _cls)
+    _type_cache[_cls] = _topic

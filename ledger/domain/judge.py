@@ -35,9 +35,10 @@ from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ledger import i18n, rulebook
-from ledger.clock import format_time
-from ledger.errors import (
+from ledger.domain import i18n
+from ledger.domain import rulebook
+from ledger.domain.clock import format_time
+from ledger.domain.errors import (
     AdmissionRefused,
     AlreadyMember,
     AlreadySanctioned,
@@ -56,7 +57,7 @@ from ledger.errors import (
     SanctionClosed,
     TimelineConflict,
 )
-from ledger.events import (
+from ledger.domain.events import (
     AppealDecided,
     AppealFiled,
     CautionIssued,
@@ -79,7 +80,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from ledger.fold import (
+from ledger.domain.fold import (
     Appeal,
     Flag,
     MembershipState,
@@ -91,12 +92,12 @@ from ledger.fold import (
     evolve,
     in_order,
 )
-from ledger.i18n import N_, _, translate
-from ledger.vocabulary import RELATIONS, listed
+from ledger.domain.i18n import N_, _, translate
+from ledger.domain.vocabulary import RELATIONS, listed
 
 if TYPE_CHECKING:
-    from ledger.aggregates import Group
-    from ledger.rules import RuleVersion
+    from ledger.domain.aggregates import Group
+    from ledger.domain.rules import RuleVersion
 
 MODERATORS: frozenset[str] = frozenset({"owner", "admin"})
 REVIEWERS: frozenset[str] = frozenset({"reviewer"})

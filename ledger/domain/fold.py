@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import Any, Literal
 
-from ledger.events import (
+from ledger.domain.events import (
     AppealDecided,
     AppealFiled,
     CautionIssued,
@@ -43,7 +43,7 @@ from ledger.events import (
     TaskMissed,
     WarningIssued,
 )
-from ledger.i18n import N_
+from ledger.domain.i18n import N_
 
 Presence = Literal["absent", "in", "temporarily_removed", "removed", "left"]
 Status = Literal["active", "warned", "removal_due", "temporarily_removed", "removed", "left",

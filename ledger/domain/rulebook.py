@@ -29,8 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.errors import InvalidInput, RulebookError, UnknownCategory
-from ledger.i18n import N_, _, language, translate
+from ledger.domain.errors import InvalidInput, RulebookError, UnknownCategory
+from ledger.domain.i18n import N_, _, language, translate
 
 MAX_DAYS = 36_500  # a hundred years: every date a rule computes stays in range
 MAX_DEADLINE_MINUTES = 366 * 24 * 60  # a response deadline is within a year

@@ -17,9 +17,9 @@ import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from ledger import tree
-from ledger.errors import AmbiguousId, InvalidInput, NotFound
-from ledger.i18n import _
+from ledger.trust import tree
+from ledger.domain.errors import AmbiguousId, InvalidInput, NotFound
+from ledger.domain.i18n import _
 
 TABLE = "ledger_case_ids"
 META = "ledger_meta"  # what the ledger records about itself
@@ -146,7 +146,7 @@ def backfill(transaction: Any, *, events_table: str, meta_table: str, index_tabl
     the write lock before it reads anything: a concurrent opener waits for it, then
     finds the marker and does nothing.
     """
-    from ledger.store import FORMAT
+    from ledger.store.url import FORMAT
 
     with transaction(commit=False) as cursor:
         cursor.execute(f"SELECT key FROM {meta_table} WHERE key IN ({placeholder}, "

@@ -12,18 +12,19 @@ from functools import singledispatchmethod
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import BaseAggregate
+from eventsourcing.utils import _type_cache, register_topic
 
-from ledger import judge
-from ledger.events import (
+from ledger.domain import judge
+from ledger.domain.events import (
     DisputeNoted,
     DisputeOpened,
     DisputeOutcome,
     DisputeResolved,
     LedgerEvent,
 )
-from ledger.i18n import _
+from ledger.domain.i18n import _
 
-NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")  # as ledger.aggregates
+NAMESPACE = UUID("6f1c7f0e-3c55-4f5e-9b0e-7d1f9b1a5c21")  # as ledger.domain.aggregates
 
 
 def dispute_aggregate_id(dispute_id: str) -> UUID:
@@ -80,3 +81,7 @@ class Dispute(BaseAggregate[UUID]):
     @apply_event.register
     def _(self, event: DisputeResolved) -> None:
         self.outcome = event.outcome
+
+
+register_topic("ledger.dispute:Dispute", Dispute)  # as stored since 0.1.0
+_type_cache[Dispute] = "ledger.dispute:Dispute"

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.errors import StoreError
-from ledger.i18n import _
+from ledger.domain.errors import StoreError
+from ledger.domain.i18n import _
 
 DEFAULT_STORE = "ledger.db"
 
 # Named by topic, so that parsing a store's URL imports neither pydantic nor the library:
 # a query answered from a current view needs neither (projections.current).
 _COMMON_ENV = {
-    "MAPPER_TOPIC": "ledger.persistence:PydanticMapper",
-    "TRANSCODER_TOPIC": "ledger.persistence:OrjsonTranscoder",
+    "MAPPER_TOPIC": "ledger.store.persistence:PydanticMapper",
+    "TRANSCODER_TOPIC": "ledger.store.persistence:OrjsonTranscoder",
 }
 
 
@@ -49,10 +49,10 @@ class Store:
         if self.kind == "sqlite":
             assert self.path is not None
             return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "APPLICATION_RECORDER_TOPIC": "ledger.ids:SQLiteLedgerRecorder",
+                    "APPLICATION_RECORDER_TOPIC": "ledger.store.ids:SQLiteLedgerRecorder",
                     "SQLITE_DBNAME": str(self.path), "SQLITE_LOCK_TIMEOUT": "30"}
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "APPLICATION_RECORDER_TOPIC": "ledger.postgres:PostgresLedgerRecorder",
+                "APPLICATION_RECORDER_TOPIC": "ledger.store.postgres:PostgresLedgerRecorder",
                 **self.postgres}
 
     def qualified(self, table: str) -> str:

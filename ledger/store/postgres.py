@@ -11,9 +11,9 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from ledger import tree
-from ledger.errors import LedgerError
-from ledger.ids import COLUMNS, META, META_COLUMNS, TABLE, of_stored
+from ledger.trust import tree
+from ledger.domain.errors import LedgerError
+from ledger.store.ids import COLUMNS, META, META_COLUMNS, TABLE, of_stored
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):

@@ -393,3 +393,14 @@ class DisputeResolved(DisputeEvent):
 DISPUTE_EVENTS: tuple[type[DisputeEvent], ...] = (DisputeOpened, DisputeNoted, DisputeResolved)
 ALL_EVENTS: tuple[type[LedgerEvent], ...] = (GROUP_EVENTS + MEMBERSHIP_EVENTS + DISPUTE_EVENTS
                                             + SEAL_EVENTS)
+
+
+# The name each fact is stored under. It is part of the stored format, not of the code's
+# layout: every release since 0.1.0 stored `ledger.events:<Name>`, wherever the classes
+# lived, so that moving a module never changes what is written or what can be read.
+TOPIC_PREFIX = "ledger.events:"
+TOPICS: dict[str, type[LedgerEvent]] = {f"{TOPIC_PREFIX}{e.__name__}": e for e in ALL_EVENTS}
+
+
+def topic_of(event_type: type[LedgerEvent]) -> str:
+    return f"{TOPIC_PREFIX}{event_type.__name__}"

@@ -9,8 +9,14 @@ from typing import Any
 
 import orjson
 from eventsourcing.persistence import Mapper, ProgrammingError, StoredEvent, Transcoder, Transcoding
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import register_topic, resolve_topic
 from pydantic import BaseModel
+
+from ledger.domain.events import TOPICS, topic_of
+
+# The library resolves the stored names too (its own mapper, a notification log reader).
+for _topic, _event_type in TOPICS.items():
+    register_topic(_topic, _event_type)
 
 
 class PydanticMapper(Mapper):
@@ -24,7 +30,7 @@ class PydanticMapper(Mapper):
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
+            topic=topic_of(type(domain_event)),
             state=stored_state,
         )
 
@@ -41,13 +47,10 @@ class PydanticMapper(Mapper):
         validated in one step from the JSON the transcoder wrote, the same result as
         decoding first without building the dict twice.
         """
-        event_class = _classes.get(topic)
-        if event_class is None:
-            event_class = _classes[topic] = resolve_topic(topic)
+        event_class = TOPICS.get(topic)
+        if event_class is None:  # not a ledger event: whatever the library would make of it
+            event_class = resolve_topic(topic)
         return event_class.model_validate_json(state)
-
-
-_classes: dict[str, type[BaseModel]] = {}
 
 
 class OrjsonTranscoder(Transcoder):

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from eventsourcing.utils import get_topic
 
-from ledger import ids, tree
+from ledger.store import ids
+from ledger.trust import tree
 from ledger.application import Ledger
-from ledger.errors import InvalidInput, NotFound
-from ledger.events import ALL_EVENTS, LedgerSealed
-from ledger.i18n import _
-from ledger.merkle import (
+from ledger.domain.errors import InvalidInput, NotFound
+from ledger.domain.events import TOPICS, LedgerSealed
+from ledger.domain.i18n import _
+from ledger.trust.merkle import (
     CompactRange,
     consistency_proof,
     inclusion_proof,
@@ -43,7 +43,7 @@ from ledger.merkle import (
 )
 
 BATCH = 5000
-_TOPICS = {get_topic(event_type) for event_type in ALL_EVENTS}
+_TOPICS = set(TOPICS)
 
 
 @dataclass(frozen=True)

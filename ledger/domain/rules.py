@@ -19,9 +19,9 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ledger.errors import StoreError
-from ledger.i18n import _
-from ledger.rulebook import Rulebook
+from ledger.domain.errors import StoreError
+from ledger.domain.i18n import _
+from ledger.domain.rulebook import Rulebook
 
 RULEBOOK_SCHEMA = 1
 

@@ -1,0 +1,1 @@
+"""The log going out and coming in: export to JSON lines and the idempotent import."""
